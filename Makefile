@@ -1,0 +1,65 @@
+# Two commands for a fresh Debian/Ubuntu machine: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+# pyenv shims answer `command -v` even when the version is not active, so try each candidate.
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3; do \
+	$$p -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && { echo $$p; break; }; done)
+# System packages: CJK serif font and HarfBuzz's subsetter for WeasyPrint; Chromium and poppler for the tests.
+RUN_DEBS := fonts-noto-cjk libharfbuzz-subset0
+TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
+export DJANGO_SETTINGS_MODULE := perfeval.settings
+
+.PHONY: run test venv sysdeps-run sysdeps-test lint bench clean worker
+
+$(BIN)/.installed: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (apt-get install python3 or pyenv install 3.12)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+define install_debs
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing system packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "Please install these system packages (as root: apt-get install$$missing)"; \
+		command -v dpkg >/dev/null || true; \
+	fi
+endef
+
+sysdeps-run:
+	$(call install_debs,$(RUN_DEBS))
+
+sysdeps-test:
+	$(call install_debs,$(TEST_DEBS))
+
+run: venv sysdeps-run
+	@mkdir -p var
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py load_demo
+	@echo
+	@echo "  perfeval demo: http://127.0.0.1:8000/"
+	@echo "  accounts (password: demo): preparer (填报人), reviewer (审核人), admin (财政管理员)"
+	@echo
+	DEBUG=1 $(BIN)/python manage.py db_worker --queue-name '*' >var/worker.log 2>&1 & \
+	trap 'kill $$!' EXIT; DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: venv sysdeps-test
+	$(BIN)/ruff check .
+	PERFEVAL_TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+
+bench: venv sysdeps-run
+	$(BIN)/python bench/pdf_bench.py
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3

@@ -1,0 +1,442 @@
+"""The JSON interchange format `perfeval.self-assessment/1` (see README, Interchange).
+
+Import is all or nothing: the whole document is validated first and every problem is reported with
+the form (its position, project and year) and the field; only a clean document is written, in one
+transaction. Export adds the read-only `computed` object, which an import ignores.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from . import scoring
+from .evaluation import current_rules, evaluate
+from .models import FundingLine, Indicator, Project, SelfAssessment, Unit
+
+FORMAT = "perfeval.self-assessment/1"
+
+ASSESSMENT_KEYS = {
+    "year", "project", "project_code", "competent_department", "implementing_unit", "amount_unit",
+    "funding", "funding_weight", "funding_score", "goal_expected", "goal_actual", "indicators", "printed",
+    "computed",
+}
+REQUIRED_ASSESSMENT_KEYS = {"year", "project", "competent_department", "implementing_unit", "funding", "indicators"}
+FUNDING_KEYS = {"source", "initial_budget", "annual_budget", "executed"}
+# Optional structured fields for scoring (an extension of the format: absent means "infer from the text").
+INDICATOR_OPTIONAL = {"nature", "measure_unit", "target_value", "actual_value", "achievement"}
+INDICATOR_KEYS = {"level1", "level2", "name", "target", "actual", "weight", "score", "deviation"}
+PRINTED_KEYS = {"execution_rate", "total_score"}
+
+
+def printed_labels(choices) -> dict[str, str]:
+    """{printed Chinese label: stored value}: the format writes 一级/二级 exactly as the form prints them."""
+    with translation.override("zh-hans"):
+        return {str(label): value for value, label in choices}
+
+
+class ImportRefused(Exception):
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class ParsedIndicator:
+    values: dict
+
+
+@dataclass
+class ParsedAssessment:
+    index: int
+    year: int
+    project: str
+    project_code: str
+    competent_department: str
+    implementing_unit: str
+    amount_unit: str
+    funding: dict[str, dict]
+    funding_weight: Decimal | None
+    funding_score: Decimal | None
+    goal_expected: str
+    goal_actual: str
+    printed: dict
+    indicators: list[dict] = field(default_factory=list)
+
+    @property
+    def label(self):
+        return _("第 %(n)s 份（%(project)s，%(year)s 年度）") % {
+            "n": self.index, "project": self.project or "?", "year": self.year or "?"
+        }
+
+
+class _Reader:
+    """Collects every problem of a document instead of stopping at the first."""
+
+    def __init__(self):
+        self.problems: list[str] = []
+
+    def problem(self, where: str, message: str):
+        self.problems.append(f"{where}：{message}")
+
+    def keys(self, where, obj, allowed, required=()):
+        if not isinstance(obj, dict):
+            self.problem(where, _("应为一个对象（{…}）"))
+            return False
+        for key in sorted(set(obj) - set(allowed)):
+            self.problem(where, _("未知字段“%(key)s”（格式不认识的字段不会被忽略）") % {"key": key})
+        for key in sorted(set(required) - set(obj)):
+            self.problem(where, _("缺少字段“%(key)s”") % {"key": key})
+        return True
+
+    def text(self, where, value, *, required=False, max_length=None):
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            self.problem(where, _("应为文字"))
+            return ""
+        value = value.strip() if max_length else value
+        if required and not value.strip():
+            self.problem(where, _("不能为空"))
+        if max_length and len(value) > max_length:
+            self.problem(where, _("过长（最多 %(n)s 个字）") % {"n": max_length})
+        return value
+
+    def decimal(self, where, value, *, places=4, maximum=None):
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str):
+            self.problem(where, _("数字应写成带引号的字符串，如 \"44.32\"，空格子写 null"))
+            return None
+        text = value.strip().replace(",", "")
+        if text == "":
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            self.problem(where, _("“%(value)s”不是数字") % {"value": value})
+            return None
+        if not number.is_finite():
+            self.problem(where, _("“%(value)s”不是数字") % {"value": value})
+            return None
+        if number < 0:
+            self.problem(where, _("不能为负数（%(value)s）") % {"value": value})
+            return None
+        if -number.as_tuple().exponent > places:
+            self.problem(where, _("最多 %(n)s 位小数（%(value)s）") % {"n": places, "value": value})
+            return None
+        if maximum is not None and number > maximum:
+            self.problem(where, _("不能大于 %(max)s（%(value)s）") % {"max": maximum, "value": value})
+            return None
+        if number >= Decimal(10) ** 14:
+            self.problem(where, _("数值过大（%(value)s）") % {"value": value})
+            return None
+        return number
+
+
+def parse_document(data) -> list[ParsedAssessment]:
+    """Validate a whole document; raise ImportRefused with every problem, or return the parsed forms."""
+    reader = _Reader()
+    if not reader.keys(_("文件"), data, {"format", "assessments"}, {"format", "assessments"}):
+        raise ImportRefused(reader.problems)
+    if data.get("format") != FORMAT:
+        reader.problem(_("文件"), _("格式应为“%(expected)s”，而不是“%(got)s”") % {
+            "expected": FORMAT, "got": data.get("format")})
+    items = data.get("assessments")
+    if not isinstance(items, list) or not items:
+        reader.problem(_("文件"), _("“assessments”应为至少包含一份自评表的列表"))
+        raise ImportRefused(reader.problems)
+
+    level1_map = printed_labels(Indicator.Level1.choices)
+    level2_map = printed_labels(Indicator.Level2.choices)
+    nature_values = set(Indicator.Nature.values)
+    achievement_values = set(Indicator.Achievement.values)
+    parsed: list[ParsedAssessment] = []
+    seen: set[tuple[str, str, int]] = set()
+    for n, item in enumerate(items, start=1):
+        head = _("第 %(n)s 份") % {"n": n}
+        if not reader.keys(head, item, ASSESSMENT_KEYS, REQUIRED_ASSESSMENT_KEYS):
+            continue
+        project = reader.text(f"{head} project", item.get("project"), required=True, max_length=200)
+        year = item.get("year")
+        a = ParsedAssessment(
+            index=n, year=year if isinstance(year, int) else 0, project=project,
+            project_code=reader.text(f"{head} project_code", item.get("project_code"), max_length=50),
+            competent_department=reader.text(
+                f"{head} competent_department", item.get("competent_department"), required=True, max_length=200),
+            implementing_unit=reader.text(
+                f"{head} implementing_unit", item.get("implementing_unit"), required=True, max_length=200),
+            amount_unit=item.get("amount_unit") or SelfAssessment.AmountUnit.WAN,
+            funding={}, funding_weight=None, funding_score=None,
+            goal_expected="", goal_actual="", printed={},
+        )
+        where = a.label
+        if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+            reader.problem(f"{where} year", _("年度应为 2000 至 2100 之间的整数，如 2022"))
+        if a.amount_unit not in SelfAssessment.AmountUnit.values:
+            reader.problem(f"{where} amount_unit", _("金额单位只能是“万元”或“元”"))
+        key = (a.implementing_unit, a.project, a.year)
+        if key in seen:
+            reader.problem(where, _("同一项目同一年度在文件中出现了两次"))
+        seen.add(key)
+
+        funding = item.get("funding")
+        if not isinstance(funding, list):
+            reader.problem(f"{where} funding", _("应为资金行的列表"))
+            funding = []
+        for i, line in enumerate(funding, start=1):
+            lw = f"{where} funding[{i}]"
+            if not reader.keys(lw, line, FUNDING_KEYS, {"source"}):
+                continue
+            source = line.get("source")
+            if source not in scoring.FUNDING_SOURCES:
+                reader.problem(f"{lw}.source", _("资金来源应为 total、current_appropriation、carryover 或 other"))
+                continue
+            if source in a.funding:
+                reader.problem(f"{lw}.source", _("资金来源“%(source)s”重复") % {"source": source})
+                continue
+            a.funding[source] = {
+                col: reader.decimal(f"{lw}.{col}", line.get(col))
+                for col in ("initial_budget", "annual_budget", "executed")
+            }
+        a.funding_weight = reader.decimal(f"{where} funding_weight", item.get("funding_weight", "10"),
+                                          places=2, maximum=100)
+        a.funding_score = reader.decimal(f"{where} funding_score", item.get("funding_score"), places=2, maximum=100)
+        a.goal_expected = reader.text(f"{where} goal_expected", item.get("goal_expected"))
+        a.goal_actual = reader.text(f"{where} goal_actual", item.get("goal_actual"))
+        printed = item.get("printed") or {}
+        if reader.keys(f"{where} printed", printed, PRINTED_KEYS):
+            a.printed = {k: reader.text(f"{where} printed.{k}", printed.get(k), max_length=20) for k in PRINTED_KEYS}
+
+        indicators = item.get("indicators")
+        if not isinstance(indicators, list):
+            reader.problem(f"{where} indicators", _("应为绩效指标的列表"))
+            indicators = []
+        for i, row in enumerate(indicators, start=1):
+            rw = _("%(where)s 第 %(row)s 行指标") % {"where": where, "row": i}
+            if not reader.keys(rw, row, INDICATOR_KEYS | INDICATOR_OPTIONAL, {"level1", "level2"}):
+                continue
+            level1 = level1_map.get(row.get("level1"))
+            level2 = level2_map.get(row.get("level2"))
+            if level1 is None:
+                reader.problem(f"{rw} level1", _("一级指标“%(v)s”不是 产出指标、效益指标、满意度指标 之一") % {
+                    "v": row.get("level1")})
+            if level2 is None:
+                reader.problem(f"{rw} level2", _("二级指标“%(v)s”不在规定的二级指标中") % {"v": row.get("level2")})
+            if level1 and level2 and scoring.LEVEL2_PARENT[level2] != level1:
+                reader.problem(f"{rw} level2", _("二级指标“%(l2)s”不属于一级指标“%(l1)s”") % {
+                    "l2": row.get("level2"), "l1": row.get("level1")})
+            weight = reader.decimal(f"{rw} weight", row.get("weight"), places=2, maximum=100)
+            score = reader.decimal(f"{rw} score", row.get("score"), places=2, maximum=100)
+            if weight is not None and score is not None and score > weight:
+                reader.problem(f"{rw} score", _("得分 %(s)s 超过分值 %(w)s") % {"s": score, "w": weight})
+            nature = row.get("nature") or ""
+            if nature not in nature_values | {""}:
+                reader.problem(f"{rw} nature", _("指标性质应为 ge、le、eq 或 qualitative"))
+            achievement = row.get("achievement") or ""
+            if achievement not in achievement_values | {""}:
+                reader.problem(f"{rw} achievement", _("达成程度应为 achieved、partial 或 not_achieved"))
+            a.indicators.append({
+                "position": i,
+                "level1": level1 or "",
+                "level2": level2 or "",
+                "name": reader.text(f"{rw} name", row.get("name"), max_length=500),
+                "target": reader.text(f"{rw} target", row.get("target"), max_length=500),
+                "actual": reader.text(f"{rw} actual", row.get("actual"), max_length=500),
+                "weight": weight,
+                "score": score,
+                "deviation": reader.text(f"{rw} deviation", row.get("deviation")),
+                "nature": nature,
+                "measure_unit": reader.text(f"{rw} measure_unit", row.get("measure_unit"), max_length=20),
+                "target_value": reader.decimal(f"{rw} target_value", row.get("target_value")),
+                "actual_value": reader.decimal(f"{rw} actual_value", row.get("actual_value")),
+                "achievement": achievement,
+            })
+        parsed.append(a)
+    if reader.problems:
+        raise ImportRefused(reader.problems)
+    return parsed
+
+
+def _resolve_units(a: ParsedAssessment, problems: list[str]):
+    department, _created = Unit.objects.get_or_create(
+        name=a.competent_department, defaults={"kind": Unit.Kind.DEPARTMENT}
+    )
+    if department.kind != Unit.Kind.DEPARTMENT:
+        problems.append(_("%(where)s：主管部门“%(name)s”在系统中不是主管部门") % {
+            "where": a.label, "name": a.competent_department})
+        return None, None
+    if a.implementing_unit == a.competent_department:
+        return department, department
+    unit, _created = Unit.objects.get_or_create(
+        name=a.implementing_unit, defaults={"kind": Unit.Kind.IMPLEMENTING, "parent": department}
+    )
+    if unit.kind == Unit.Kind.FINANCE:
+        problems.append(_("%(where)s：实施单位“%(name)s”在系统中是财政部门") % {
+            "where": a.label, "name": a.implementing_unit})
+        return None, None
+    return department, unit
+
+
+@transaction.atomic
+def import_document(data, *, replace=False, user=None, allowed_units=None) -> list[SelfAssessment]:
+    """Import every form of the document, or none of them.
+
+    allowed_units: when given (an upload by a unit's user), the implementing units the caller may write.
+    """
+    parsed = parse_document(data)
+    problems: list[str] = []
+    saved = []
+    for a in parsed:
+        department, unit = _resolve_units(a, problems)
+        if unit is None:
+            continue
+        if allowed_units is not None and unit.pk not in allowed_units:
+            problems.append(_("%(where)s：您无权为“%(unit)s”导入自评表") % {"where": a.label, "unit": unit.name})
+            continue
+        project, _created = Project.objects.get_or_create(
+            implementing_unit=unit, name=a.project,
+            defaults={"competent_department": department, "code": a.project_code},
+        )
+        if project.competent_department_id != department.pk:
+            problems.append(_("%(where)s：项目已登记在主管部门“%(dept)s”之下") % {
+                "where": a.label, "dept": project.competent_department.name})
+            continue
+        existing = SelfAssessment.objects.select_for_update().filter(project=project, year=a.year).first()
+        if existing is not None:
+            if existing.status == SelfAssessment.Status.APPROVED:
+                problems.append(_("%(where)s：该表已审核通过并锁定，不能被覆盖") % {"where": a.label})
+                continue
+            if not replace:
+                problems.append(_("%(where)s：系统中已有该项目该年度的自评表；如需覆盖，请选择“替换已有”") % {
+                    "where": a.label})
+                continue
+        saved.append(_write(a, project, existing, user))
+    if problems:
+        transaction.set_rollback(True)
+        raise ImportRefused(problems)
+    return saved
+
+
+def _write(a: ParsedAssessment, project: Project, existing: SelfAssessment | None, user) -> SelfAssessment:
+    assessment = existing or SelfAssessment(project=project, year=a.year, created_by=user)
+    assessment.amount_unit = a.amount_unit
+    assessment.goal_expected = a.goal_expected
+    assessment.goal_actual = a.goal_actual
+    assessment.funding_weight = a.funding_weight
+    assessment.printed_execution_rate = a.printed.get("execution_rate", "")
+    assessment.printed_total = a.printed.get("total_score", "")
+    if existing is not None:
+        assessment.version += 1
+        existing.funding_lines.all().delete()
+        existing.indicators.all().delete()
+    assessment.save()
+    FundingLine.objects.bulk_create([
+        FundingLine(
+            assessment=assessment, source=source,
+            score=a.funding_score if source == "total" else None,
+            **a.funding.get(source, {}),
+        )
+        for source in scoring.FUNDING_SOURCES
+    ])
+    Indicator.objects.bulk_create([Indicator(assessment=assessment, **row) for row in a.indicators])
+    return assessment
+
+
+def load(stream) -> dict:
+    """Read a JSON document; a broken file is refused with a message a clerk understands."""
+    try:
+        return json.load(stream)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ImportRefused([_("文件不是有效的 JSON：%(error)s") % {"error": exc}]) from exc
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    text = f"{value.normalize():f}"
+    return text
+
+
+def export_assessments(assessments, rules: scoring.Rules | None = None) -> dict:
+    """The interchange document for these forms (prefetches, so queries stay constant)."""
+    rules = rules or current_rules()
+    level1_labels = {v: k for k, v in printed_labels(Indicator.Level1.choices).items()}
+    level2_labels = {v: k for k, v in printed_labels(Indicator.Level2.choices).items()}
+    qs = assessments.select_related(
+        "project", "project__competent_department", "project__implementing_unit"
+    ).prefetch_related("funding_lines", "indicators").order_by("year", "project__name", "pk")
+    out = []
+    with translation.override("zh-hans"):
+        for a in qs:
+            lines = {line.source: line for line in a.funding_lines.all()}
+            indicators = list(a.indicators.all())
+            total = lines.get("total")
+            result = evaluate(a, rules, funding_lines=lines.values(), indicators=indicators)
+            item = {
+                "year": a.year,
+                "project": a.project.name,
+                "competent_department": a.project.competent_department.name,
+                "implementing_unit": a.project.implementing_unit.name,
+                "amount_unit": a.amount_unit,
+                "funding": [
+                    {
+                        "source": source,
+                        "initial_budget": decimal_text(lines[source].initial_budget) if source in lines else None,
+                        "annual_budget": decimal_text(lines[source].annual_budget) if source in lines else None,
+                        "executed": decimal_text(lines[source].executed) if source in lines else None,
+                    }
+                    for source in scoring.FUNDING_SOURCES
+                ],
+                "funding_weight": decimal_text(a.funding_weight),
+                "funding_score": decimal_text(total.score if total else None),
+                "goal_expected": a.goal_expected,
+                "goal_actual": a.goal_actual,
+                "indicators": [_export_indicator(row, level1_labels, level2_labels) for row in indicators],
+            }
+            if a.project.code:
+                item["project_code"] = a.project.code
+            if a.printed_execution_rate or a.printed_total:
+                item["printed"] = {"execution_rate": a.printed_execution_rate, "total_score": a.printed_total}
+            item["computed"] = computed_object(result)
+            out.append(item)
+    return {"format": FORMAT, "assessments": out}
+
+
+def _export_indicator(row: Indicator, level1_labels, level2_labels) -> dict:
+    data = {
+        "level1": level1_labels[row.level1],
+        "level2": level2_labels[row.level2],
+        "name": row.name,
+        "target": row.target,
+        "actual": row.actual,
+        "weight": decimal_text(row.weight),
+        "score": decimal_text(row.score),
+        "deviation": row.deviation,
+    }
+    for key in ("nature", "measure_unit", "achievement"):
+        if getattr(row, key):
+            data[key] = getattr(row, key)
+    for key in ("target_value", "actual_value"):
+        if getattr(row, key) is not None:
+            data[key] = decimal_text(getattr(row, key))
+    return data
+
+
+def computed_object(result: scoring.Evaluation) -> dict:
+    return {
+        "execution_rate": None if result.execution_rate is None else f"{result.execution_rate:.2f}",
+        "funding_score": decimal_text(result.funding_score),
+        "entered_total": decimal_text(result.entered_total),
+        "total_score": decimal_text(result.total_score),
+        "grade": result.grade,
+        "checks": [
+            {"code": c.code, "severity": c.severity, "message": str(c.message), "field": c.field}
+            for c in result.checks
+        ],
+    }

@@ -1,0 +1,84 @@
+import json
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from projects import interchange
+from projects.models import Membership, ScoringRules, SelfAssessment, StatusChange, Unit
+
+DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "forms_2022.json"
+FINANCE = "上海市闵行区吴泾镇财政所"
+PASSWORD = "demo"
+
+
+class Command(BaseCommand):
+    help = "载入演示数据：九份 2022 年度真实自评表和三个演示账号（密码 demo）。只载入一次。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="即使已有数据也再载入（已存在的表会被跳过）")
+
+    @transaction.atomic
+    def handle(self, *args, force=False, **options):
+        User = get_user_model()
+        if not force and (User.objects.filter(username="preparer").exists() or SelfAssessment.objects.exists()):
+            self.stdout.write("演示数据已存在，保留用户已录入的内容（未重新载入）。")
+            return
+        ScoringRules.load()
+        with DEMO_FILE.open(encoding="utf-8") as stream:
+            document = json.load(stream)
+        existing = set(SelfAssessment.objects.values_list("project__name", "year"))
+        document["assessments"] = [
+            a for a in document["assessments"] if (a["project"], a["year"]) not in existing
+        ]
+        imported = interchange.import_document(document) if document["assessments"] else []
+        first = document["assessments"][0] if document["assessments"] else None
+        department = Unit.objects.get(name=first["competent_department"]) if first else Unit.objects.filter(
+            kind=Unit.Kind.DEPARTMENT).first()
+        unit = Unit.objects.get(name=first["implementing_unit"]) if first else Unit.objects.filter(
+            kind=Unit.Kind.IMPLEMENTING).first()
+        finance, _ = Unit.objects.get_or_create(name=FINANCE, defaults={"kind": Unit.Kind.FINANCE})
+
+        users = {}
+        for username, name, unit_obj, role, staff in [
+            ("preparer", "填报人（演示）", unit, Membership.Role.PREPARER, False),
+            ("reviewer", "审核人（演示）", department, Membership.Role.REVIEWER, False),
+            ("admin", "财政管理员（演示）", finance, Membership.Role.ADMIN, True),
+        ]:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"first_name": name, "is_staff": staff, "is_superuser": staff}
+            )
+            if created:
+                user.set_password(PASSWORD)
+                user.save()
+            Membership.objects.get_or_create(user=user, unit=unit_obj, role=role)
+            users[role] = user
+
+        # A realistic mix for the demo: the published forms were approved; two wait for review,
+        # and the last three are drafts the preparer can still work on.
+        now = timezone.now()
+        for i, assessment in enumerate(imported):
+            if i < 4:
+                self._move(assessment, ["submitted", "approved"], users, now)
+            elif i < 6:
+                self._move(assessment, ["submitted"], users, now)
+        self.stdout.write(self.style.SUCCESS(
+            f"已载入 {len(imported)} 份演示自评表；账号 preparer / reviewer / admin，密码 {PASSWORD}"
+        ))
+
+    def _move(self, assessment, steps, users, now):
+        status = assessment.status
+        for step in steps:
+            user = users["reviewer"] if step == "approved" else users["preparer"]
+            StatusChange.objects.create(
+                assessment=assessment, from_status=status, to_status=step, user=user,
+                comment="演示数据：按已公开的自评表审核通过" if step == "approved" else "",
+            )
+            status = step
+        assessment.status = status
+        assessment.submitted_at = now
+        if status == SelfAssessment.Status.APPROVED:
+            assessment.approved_at = now
+        assessment.save(update_fields=["status", "submitted_at", "approved_at"])

@@ -1,0 +1,435 @@
+"""The 财政项目支出绩效自评表 and who works on it.
+
+The schema carries the invariants that must never be stored (negative amounts or weights, 得分 > 分值,
+a 二级 under the wrong 一级, duplicate funding sources, a second form for one project and year) as named
+database constraints; everything a unit may legitimately get wrong is a *check* (projects.checks),
+shown to people, never silently corrected.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.lookups import Exact
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from . import scoring
+
+
+class Unit(models.Model):
+    class Kind(models.TextChoices):
+        DEPARTMENT = "department", _("主管部门")
+        IMPLEMENTING = "implementing", _("实施单位")
+        FINANCE = "finance", _("财政")
+
+    name = models.CharField(_("单位名称"), max_length=200, unique=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.IMPLEMENTING)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级主管部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="implementing") | Q(parent__isnull=False),
+                name="unit_implementing_has_department",
+                violation_error_message=_("实施单位必须隶属于一个主管部门。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        PREPARER = "preparer", _("填报人")
+        REVIEWER = "reviewer", _("审核人")
+        ADMIN = "admin", _("管理员")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("单位成员")
+        verbose_name_plural = _("单位成员")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="membership_unique_user_unit_role"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+class Project(models.Model):
+    name = models.CharField(_("项目名称"), max_length=200)
+    code = models.CharField(_("项目编码"), max_length=50, blank=True)
+    competent_department = models.ForeignKey(
+        Unit,
+        verbose_name=_("主管部门"),
+        on_delete=models.PROTECT,
+        related_name="supervised_projects",
+        limit_choices_to={"kind": Unit.Kind.DEPARTMENT},
+    )
+    implementing_unit = models.ForeignKey(
+        Unit, verbose_name=_("实施单位"), on_delete=models.PROTECT, related_name="projects"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("项目")
+        verbose_name_plural = _("项目")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["implementing_unit", "name"], name="project_unique_name_per_unit"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+def _nonneg(field, name):
+    return models.CheckConstraint(condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0}), name=name)
+
+
+class SelfAssessment(models.Model):
+    """One 财政项目支出绩效自评表: one per project and year."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
+        RETURNED = "returned", _("已退回")
+        APPROVED = "approved", _("已审核")
+
+    class AmountUnit(models.TextChoices):
+        WAN = "万元", _("万元")
+        YUAN = "元", _("元")
+
+    EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="assessments"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    amount_unit = models.CharField(
+        _("金额单位"), max_length=4, choices=AmountUnit.choices, default=AmountUnit.WAN
+    )
+    goal_expected = models.TextField(_("预期目标"), blank=True)
+    goal_actual = models.TextField(_("实际完成情况"), blank=True)
+    funding_weight = models.DecimalField(
+        _("资金分值"), max_digits=5, decimal_places=2, null=True, blank=True, default=Decimal(10)
+    )
+    printed_execution_rate = models.CharField(
+        _("原表填报执行率"), max_length=20, blank=True, help_text=_("导入时原始文件印出的执行率，仅供比对。")
+    )
+    printed_total = models.CharField(
+        _("原表填报总分"), max_length=20, blank=True, help_text=_("导入时原始文件印出的总分，仅供比对。")
+    )
+    review_score = models.DecimalField(_("审核得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    review_opinion = models.TextField(_("审核意见"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("审核通过时间"), null=True, blank=True)
+    # Optimistic locking: every save through the product bumps it; a stale form is refused.
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("绩效自评表")
+        verbose_name_plural = _("绩效自评表")
+        ordering = ["-year", "project__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year"], name="assessment_one_per_project_year"),
+            _nonneg("funding_weight", "assessment_funding_weight_nonnegative"),
+            _nonneg("review_score", "assessment_review_score_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(review_score__isnull=True) | Q(review_score__lte=100),
+                name="assessment_review_score_at_most_100",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["year", "status"], name="assessment_year_status_idx"),
+            models.Index(fields=["status", "submitted_at"], name="assessment_queue_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.project.name}（{self.year} 年度）"
+
+    @property
+    def is_editable(self):
+        return self.status in self.EDITABLE_STATUSES
+
+    @property
+    def is_locked(self):
+        return self.status == self.Status.APPROVED
+
+
+class FundingLine(models.Model):
+    class Source(models.TextChoices):
+        TOTAL = "total", _("年度资金总额")
+        CURRENT = "current_appropriation", _("其中：当年财政拨款")
+        CARRYOVER = "carryover", _("上年结转资金")
+        OTHER = "other", _("其他资金")
+
+    assessment = models.ForeignKey(
+        SelfAssessment, verbose_name=_("绩效自评表"), on_delete=models.CASCADE, related_name="funding_lines"
+    )
+    source = models.CharField(_("资金来源"), max_length=30, choices=Source.choices)
+    initial_budget = models.DecimalField(_("年初预算数"), max_digits=18, decimal_places=4, null=True, blank=True)
+    annual_budget = models.DecimalField(_("全年预算数"), max_digits=18, decimal_places=4, null=True, blank=True)
+    executed = models.DecimalField(_("全年执行数"), max_digits=18, decimal_places=4, null=True, blank=True)
+    score = models.DecimalField(
+        _("得分"), max_digits=5, decimal_places=2, null=True, blank=True, help_text=_("仅年度资金总额行填写。")
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("项目资金")
+        verbose_name_plural = _("项目资金")
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "source"], name="funding_one_line_per_source"),
+            _nonneg("initial_budget", "funding_initial_budget_nonnegative"),
+            _nonneg("annual_budget", "funding_annual_budget_nonnegative"),
+            _nonneg("executed", "funding_executed_nonnegative"),
+            _nonneg("score", "funding_score_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(source="total"), name="funding_score_only_on_total"
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_source_display()
+
+    @property
+    def sort_key(self):
+        return scoring.FUNDING_SOURCES.index(self.source)
+
+
+class Indicator(models.Model):
+    class Level1(models.TextChoices):
+        OUTPUT = "output", _("产出指标")
+        BENEFIT = "benefit", _("效益指标")
+        SATISFACTION = "satisfaction", _("满意度指标")
+
+    class Level2(models.TextChoices):
+        QUANTITY = "quantity", _("数量指标")
+        QUALITY = "quality", _("质量指标")
+        TIMELINESS = "timeliness", _("时效指标")
+        COST = "cost", _("成本指标")
+        ECONOMIC = "economic", _("经济效益指标")
+        SOCIAL = "social", _("社会效益指标")
+        ECOLOGICAL = "ecological", _("生态效益指标")
+        SUSTAINABLE = "sustainable", _("可持续影响指标")
+        SERVICE_SATISFACTION = "service_satisfaction", _("服务对象满意度指标")
+
+    class Nature(models.TextChoices):
+        GE = "ge", "≥"
+        LE = "le", "≤"
+        EQ = "eq", "="
+        QUALITATIVE = "qualitative", _("定性")
+
+    class Achievement(models.TextChoices):
+        ACHIEVED = "achieved", _("达成")
+        PARTIAL = "partial", _("部分达成")
+        NOT_ACHIEVED = "not_achieved", _("未达成")
+
+    assessment = models.ForeignKey(
+        SelfAssessment, verbose_name=_("绩效自评表"), on_delete=models.CASCADE, related_name="indicators"
+    )
+    position = models.PositiveIntegerField(_("序号"), default=0)
+    level1 = models.CharField(_("一级指标"), max_length=20, choices=Level1.choices)
+    level2 = models.CharField(_("二级指标"), max_length=30, choices=Level2.choices)
+    name = models.CharField(_("三级指标"), max_length=500, blank=True)
+    target = models.CharField(_("年度指标值"), max_length=500, blank=True)
+    actual = models.CharField(_("实际完成值"), max_length=500, blank=True)
+    nature = models.CharField(_("指标性质"), max_length=20, choices=Nature.choices, blank=True)
+    measure_unit = models.CharField(_("度量单位"), max_length=20, blank=True)
+    target_value = models.DecimalField(_("目标数值"), max_digits=18, decimal_places=4, null=True, blank=True)
+    actual_value = models.DecimalField(_("完成数值"), max_digits=18, decimal_places=4, null=True, blank=True)
+    achievement = models.CharField(_("达成程度"), max_length=20, choices=Achievement.choices, blank=True)
+    weight = models.DecimalField(_("分值"), max_digits=5, decimal_places=2, null=True, blank=True)
+    score = models.DecimalField(_("得分"), max_digits=5, decimal_places=2, null=True, blank=True)
+    deviation = models.TextField(_("偏差原因分析及改进措施"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("绩效指标")
+        verbose_name_plural = _("绩效指标")
+        ordering = ["position", "id"]
+        constraints = [
+            _nonneg("weight", "indicator_weight_nonnegative"),
+            _nonneg("score", "indicator_score_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(weight__isnull=True) | Q(score__lte=F("weight")),
+                name="indicator_score_within_weight",
+                violation_error_message=_("得分不能超过分值。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    *[
+                        Q(level1=parent, level2__in=[c for c, p in scoring.LEVEL2_PARENT.items() if p == parent])
+                        for parent in scoring.LEVEL1_ORDER
+                    ],
+                    _connector=Q.OR,
+                ),
+                name="indicator_level2_under_level1",
+                violation_error_message=_("二级指标不属于所选的一级指标。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["assessment", "position"], name="indicator_order_idx")]
+
+    def __str__(self):
+        return self.name or self.get_level2_display()
+
+
+class StatusChange(models.Model):
+    """The workflow's own log: every transition with who, when and the comment."""
+
+    assessment = models.ForeignKey(
+        SelfAssessment, verbose_name=_("绩效自评表"), on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(_("原状态"), max_length=20, choices=SelfAssessment.Status.choices)
+    to_status = models.CharField(_("新状态"), max_length=20, choices=SelfAssessment.Status.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(_("意见"), blank=True)
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("状态变更")
+        verbose_name_plural = _("状态变更")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["assessment", "created_at"], name="statuschange_assessment_idx")]
+
+    def __str__(self):
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+def attachment_path(instance, filename):
+    return f"attachments/{instance.assessment_id}/{filename}"
+
+
+class Attachment(models.Model):
+    """佐证材料: supporting documents that travel with the form."""
+
+    assessment = models.ForeignKey(
+        SelfAssessment, verbose_name=_("绩效自评表"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(_("文件名"), max_length=255)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveBigIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("佐证材料")
+        verbose_name_plural = _("佐证材料")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return self.original_name
+
+
+class ScoringRules(models.Model):
+    """The installation's local variations of the scoring rules (one row, edited by 财政)."""
+
+    class Precision(models.IntegerChoices):
+        WHOLE = 0, _("整数分")
+        TWO_DECIMALS = 2, _("保留两位小数")
+
+    funding_score_places = models.PositiveSmallIntegerField(
+        _("资金得分精度"), choices=Precision.choices, default=Precision.WHOLE
+    )
+    funding_weight = models.DecimalField(_("执行率分值"), max_digits=5, decimal_places=2, default=Decimal(10))
+    output_weight = models.DecimalField(_("产出指标分值"), max_digits=5, decimal_places=2, default=Decimal(50))
+    benefit_weight = models.DecimalField(_("效益指标分值"), max_digits=5, decimal_places=2, default=Decimal(30))
+    satisfaction_weight = models.DecimalField(
+        _("满意度指标分值"), max_digits=5, decimal_places=2, default=Decimal(10)
+    )
+    excellent_min = models.DecimalField(_("“优”最低分"), max_digits=5, decimal_places=2, default=Decimal(90))
+    good_min = models.DecimalField(_("“良”最低分"), max_digits=5, decimal_places=2, default=Decimal(80))
+    fair_min = models.DecimalField(_("“中”最低分"), max_digits=5, decimal_places=2, default=Decimal(60))
+    score_tolerance = models.DecimalField(
+        _("得分偏离提示阈值"), max_digits=5, decimal_places=2, default=Decimal(1),
+        help_text=_("定量指标的得分与系统建议分相差超过此值时给出提示。"),
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("评分规则")
+        verbose_name_plural = _("评分规则")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    funding_weight__gte=0, output_weight__gte=0, benefit_weight__gte=0, satisfaction_weight__gte=0
+                ),
+                name="rules_weights_nonnegative",
+            ),
+            # 财预〔2020〕10号: the weights of 执行率 and the three 一级 add up to 100.
+            models.CheckConstraint(
+                condition=Exact(
+                    F("funding_weight") + F("output_weight") + F("benefit_weight") + F("satisfaction_weight"), 100
+                ),
+                name="rules_weights_total_100",
+                violation_error_message=_("执行率与各一级指标的分值合计必须为 100。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(excellent_min__gt=F("good_min"), good_min__gt=F("fair_min"), fair_min__gte=0),
+                name="rules_grade_bands_descending",
+                violation_error_message=_("等级分数线必须满足 优 > 良 > 中 ≥ 0。"),
+            ),
+        ]
+
+    def __str__(self):
+        return str(_("评分规则"))
+
+    @classmethod
+    def load(cls):
+        rules, _created = cls.objects.get_or_create(pk=1)
+        return rules
+
+    def as_rules(self) -> scoring.Rules:
+        return scoring.Rules(
+            funding_score_places=self.funding_score_places,
+            funding_weight=self.funding_weight,
+            level1_weights={
+                "output": self.output_weight,
+                "benefit": self.benefit_weight,
+                "satisfaction": self.satisfaction_weight,
+            },
+            grade_bands=((self.excellent_min, "优"), (self.good_min, "良"), (self.fair_min, "中")),
+            score_tolerance=self.score_tolerance,
+        )

@@ -1,0 +1,449 @@
+"""The scoring engine of the 财政项目支出绩效自评表 (财预〔2020〕10号), as pure Decimal functions.
+
+No Django imports here: the rules are plain Python so that they can be tested, reused by the
+import, the views, the PDF and the benchmarks, and read by a person next to the regulation.
+Amounts, rates and scores are `Decimal` end to end; rounding is always ROUND_HALF_UP.
+
+Codes used here are the database values of the model choices (see projects.models):
+  level1: output 产出指标, benefit 效益指标, satisfaction 满意度指标
+  level2: quantity 数量, quality 质量, timeliness 时效, cost 成本 (under output);
+          economic 经济效益, social 社会效益, ecological 生态效益, sustainable 可持续影响 (under benefit);
+          service_satisfaction 服务对象满意度 (under satisfaction)
+  funding source: total 年度资金总额, current_appropriation 其中：当年财政拨款,
+          carryover 上年结转资金, other 其他资金
+  nature: ge ≥, le ≤, eq =, qualitative 定性
+  achievement (定性): achieved 达成, partial 部分达成, not_achieved 未达成
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+# 二级 belongs to a fixed 一级 (财预〔2020〕10号, 附件 绩效指标体系).
+LEVEL2_PARENT: dict[str, str] = {
+    "quantity": "output",
+    "quality": "output",
+    "timeliness": "output",
+    "cost": "output",
+    "economic": "benefit",
+    "social": "benefit",
+    "ecological": "benefit",
+    "sustainable": "benefit",
+    "service_satisfaction": "satisfaction",
+}
+LEVEL1_ORDER = ("output", "benefit", "satisfaction")
+FUNDING_SOURCES = ("total", "current_appropriation", "carryover", "other")
+SUB_SOURCES = ("current_appropriation", "carryover", "other")
+
+# Share of the weight that a 定性 (qualitative) indicator earns, per achievement level: [low, high].
+QUALITATIVE_BANDS: dict[str, tuple[Decimal, Decimal]] = {
+    "achieved": (Decimal("0.8"), Decimal("1")),
+    "partial": (Decimal("0.6"), Decimal("0.8")),
+    "not_achieved": (Decimal("0"), Decimal("0.6")),
+}
+
+HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The installation's local variations (edited by the 财政 administrator)."""
+
+    funding_score_places: int = 0  # 0: whole points (45% -> 5); 2: two decimals
+    funding_weight: Decimal = Decimal(10)
+    level1_weights: dict[str, Decimal] = field(
+        default_factory=lambda: {"output": Decimal(50), "benefit": Decimal(30), "satisfaction": Decimal(10)}
+    )
+    # Grade bands: the lowest total of each grade, highest first; anything lower is the last grade.
+    grade_bands: tuple[tuple[Decimal, str], ...] = (
+        (Decimal(90), "优"),
+        (Decimal(80), "良"),
+        (Decimal(60), "中"),
+    )
+    lowest_grade: str = "差"
+    # How far a quantitative 得分 may sit from the suggested score before a warning.
+    score_tolerance: Decimal = Decimal(1)
+
+
+DEFAULT_RULES = Rules()
+
+
+@dataclass(frozen=True)
+class FundingRow:
+    source: str
+    initial_budget: Decimal | None = None  # 年初预算数
+    annual_budget: Decimal | None = None  # 全年预算数 (the adjusted budget)
+    executed: Decimal | None = None  # 全年执行数
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    key: str  # stable reference used in Check.field, e.g. "indicators.3" (position) or a pk
+    level1: str = ""
+    level2: str = ""
+    name: str = ""  # 三级指标
+    target_text: str = ""  # 年度指标值 as printed
+    actual_text: str = ""  # 实际完成值 as printed
+    weight: Decimal | None = None  # 分值
+    score: Decimal | None = None  # 得分 as the unit entered it
+    deviation: str = ""  # 偏差原因分析及改进措施
+    nature: str = ""  # ge / le / eq / qualitative / "" (then inferred from the texts when possible)
+    target_value: Decimal | None = None
+    actual_value: Decimal | None = None
+    achievement: str = ""  # for qualitative: achieved / partial / not_achieved
+
+
+@dataclass(frozen=True)
+class FormInput:
+    funding: tuple[FundingRow, ...] = ()
+    funding_weight: Decimal | None = Decimal(10)  # 分值 of the funding block
+    funding_score: Decimal | None = None  # 得分 of the 年度资金总额 row, as entered
+    goal_expected: str = ""
+    goal_actual: str = ""
+    indicators: tuple[IndicatorRow, ...] = ()
+    printed_execution_rate: str = ""  # e.g. "48%", as a source document printed it
+    printed_total: str = ""  # e.g. "93"
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str  # stable, e.g. "execution_rate_printed_mismatch"
+    severity: str  # "error" blocks submission; "warning" does not
+    message: str  # in the active language (Chinese by default), says what and where
+    field: str  # e.g. "funding.total.executed", "indicators.3.score", "goal_expected", "total"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    score: Decimal | None  # suggested 得分 (None when it cannot be computed)
+    low: Decimal | None = None  # for qualitative: the band [low, high] in points
+    high: Decimal | None = None
+    basis: str = ""  # how it was computed, for the tooltip ("≥ 100 %: 90 / 100 × 15")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    execution_rate: Decimal | None  # percent, two decimals; None when the budget is empty or zero
+    funding_score: Decimal | None  # computed
+    entered_total: Decimal  # funding score as entered + every indicator's entered score
+    total_score: Decimal  # computed funding score + every indicator's entered score
+    grade: str
+    suggestions: dict[str, Suggestion]  # by IndicatorRow.key
+    checks: tuple[Check, ...]
+
+    @property
+    def errors(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.severity == "warning")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Numbers
+
+ONE = Decimal(1)
+ZERO = Decimal(0)
+RATE_EXPONENT = Decimal("0.01")  # 执行率 is shown in percent with two decimals
+
+
+def quantum(places: int) -> Decimal:
+    """The exponent for `places` decimals: 0 -> 1, 2 -> 0.01."""
+    return ONE.scaleb(-places)
+
+
+def quantize_half_up(value: Decimal, places: int) -> Decimal:
+    return value.quantize(quantum(places), rounding=ROUND_HALF_UP)
+
+
+def quantize_score(value: Decimal, rules: Rules = DEFAULT_RULES) -> Decimal:
+    """A score at the installation's precision (rules.funding_score_places), ROUND_HALF_UP."""
+    return quantize_half_up(value, rules.funding_score_places)
+
+
+def format_decimal(value: Decimal | None) -> str:
+    """Plain text without exponent or trailing zeros: 13.50 -> "13.5", 100 -> "100", None -> ""."""
+    if value is None:
+        return ""
+    if value == 0:
+        return "0"
+    return format(value.normalize(), "f")
+
+
+def _approx(value: Decimal) -> str:
+    """`= 13.5` when exact at four decimals, `≈ 6.6667` otherwise (for the basis texts)."""
+    shown = quantize_half_up(value, 4)
+    return f"= {format_decimal(shown)}" if shown == value else f"≈ {format_decimal(shown)}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 项目资金: execution rate and the funding score
+
+
+def total_row(funding: Iterable[FundingRow]) -> FundingRow | None:
+    """The 年度资金总额 row (source "total"), or None."""
+    return next((row for row in funding if row.source == "total"), None)
+
+
+def execution_ratio(funding: Iterable[FundingRow]) -> Decimal | None:
+    """全年执行数 ÷ 全年预算数 of the total row at full precision (0.4587…), or None.
+
+    The 全年预算数 is the adjusted budget; the 年初预算数 plays no part. None when the budget is
+    missing or zero or the executed amount is missing.
+    """
+    row = total_row(funding)
+    if row is None or row.annual_budget is None or row.annual_budget == 0 or row.executed is None:
+        return None
+    return row.executed / row.annual_budget
+
+
+def execution_rate(funding: Iterable[FundingRow]) -> Decimal | None:
+    """执行率 in percent with two decimals, ROUND_HALF_UP: 20.33 / 44.32 -> Decimal("45.87"); or None."""
+    ratio = execution_ratio(funding)
+    return None if ratio is None else percent(ratio)
+
+
+def percent(ratio: Decimal) -> Decimal:
+    return quantize_half_up(ratio * HUNDRED, 2)
+
+
+def funding_score(
+    rate_percent: Decimal | None,
+    rules: Rules = DEFAULT_RULES,
+    *,
+    ratio: Decimal | None = None,
+    weight: Decimal | None = None,
+) -> Decimal | None:
+    """The 执行率 score: min(执行率, 100 %) × 分值, at rules.funding_score_places decimals, ROUND_HALF_UP.
+
+    rate_percent is in percent (45.87 means 45.87 %), as execution_rate() returns it. Pass the
+    full-precision `ratio` (execution_ratio(), 0.4587…) as well when you have it: it is then used
+    instead of the two-decimal percent, so that the score does not depend on the display rounding.
+    Both give the same score except when the percent sits on a rounding edge of the score (with whole
+    points: a ratio in [0.44995, 0.45) shows 45.00 % but scores 4); use funding_score_of() for a form.
+    `weight` defaults to rules.funding_weight. Negative rates score 0. None when there is no rate.
+    """
+    if ratio is None:
+        if rate_percent is None:
+            return None
+        ratio = rate_percent / HUNDRED
+    if weight is None:
+        weight = rules.funding_weight
+    ratio = min(max(ratio, ZERO), ONE)
+    return quantize_score(ratio * weight, rules)
+
+
+def funding_score_of(
+    funding: Iterable[FundingRow], rules: Rules = DEFAULT_RULES, weight: Decimal | None = None
+) -> Decimal | None:
+    """The computed funding score of these rows, from the full-precision ratio."""
+    funding = tuple(funding)
+    return funding_score(execution_rate(funding), rules, ratio=execution_ratio(funding), weight=weight)
+
+
+def funding_weight_of(form: FormInput, rules: Rules = DEFAULT_RULES) -> Decimal:
+    """The 分值 of the funding block: the form's own when filled in, else the rules' default."""
+    return rules.funding_weight if form.funding_weight is None else form.funding_weight
+
+
+def form_funding_score(form: FormInput, rules: Rules = DEFAULT_RULES) -> Decimal | None:
+    """The computed funding score of a form (relative to the form's funding 分值)."""
+    return funding_score_of(form.funding, rules, weight=funding_weight_of(form, rules))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Totals and grade
+
+
+def entered_total(form: FormInput) -> Decimal:
+    """The funding score as entered + every indicator's entered score (blanks count 0)."""
+    return (form.funding_score or ZERO) + sum((row.score or ZERO for row in form.indicators), ZERO)
+
+
+def total_score(form: FormInput, rules: Rules = DEFAULT_RULES) -> Decimal:
+    """The computed funding score + every indicator's entered score (blanks count 0)."""
+    computed = form_funding_score(form, rules)
+    return (computed or ZERO) + sum((row.score or ZERO for row in form.indicators), ZERO)
+
+
+def grade(total: Decimal, rules: Rules = DEFAULT_RULES) -> str:
+    """优 ≥ 90, 良 80–<90, 中 60–<80, 差 < 60 (from rules.grade_bands and rules.lowest_grade)."""
+    for minimum, name in sorted(rules.grade_bands, key=lambda band: band[0], reverse=True):
+        if total >= minimum:
+            return name
+    return rules.lowest_grade
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Reading printed values: "完成率 100%" -> (100, "%")
+
+_NUMBER = re.compile(r"(?<![\d.,])(-)?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)")
+_UNIT = re.compile(r"\s*([^\s\d.,;:!?()\[\]{}<>=/|\"'、，。；：！？（）【】《》“”‘’]*)")
+# Words after the unit that say how the value compares, not what it counts: "95%以上", "5天以内".
+_UNIT_QUALIFIERS = ("及以上", "及以下", "以上", "以下", "以内", "之内", "左右", "内")
+_MINUS_SIGNS = str.maketrans({"−": "-", "–": "-", "—": "-"})
+
+
+def _normalize(text: str) -> str:
+    # NFKC folds full-width digits, ％ and ， (１００％ -> 100%); the minus signs are folded by hand.
+    return unicodedata.normalize("NFKC", text or "").translate(_MINUS_SIGNS).strip()
+
+
+def _unit_after(text: str) -> str:
+    unit = _UNIT.match(text).group(1)
+    for qualifier in _UNIT_QUALIFIERS:
+        if unit.endswith(qualifier):
+            unit = unit[: -len(qualifier)]
+            break
+    return unit
+
+
+def parse_measure(text: str) -> tuple[Decimal | None, str]:
+    """The number and its unit in a printed value: "完成率 100%" -> (Decimal(100), "%").
+
+    "33 家" -> (33, "家"), "0" -> (0, ""), "完成建设" -> (None, ""). Full-width characters and
+    thousands separators are understood ("１,２００人" -> (1200, "人")). When the text holds several
+    numbers, the only one followed by "%" wins ("2023年完成率 100%"); otherwise the text is not read
+    as a number (None, ""), rather than guessed.
+    """
+    text = _normalize(text)
+    found = []
+    for match in _NUMBER.finditer(text):
+        sign, digits = match.groups()
+        value = Decimal(digits.replace(",", ""))
+        found.append((-value if sign else value, _unit_after(text[match.end() :])))
+    if len(found) > 1:
+        found = [item for item in found if item[1] == "%"]
+    if len(found) != 1:
+        return None, ""
+    return found[0]
+
+
+_GE_PATTERN = re.compile(r"≥|>=|≧|>|不低于|不少于|不小于|以上")
+_LE_PATTERN = re.compile(r"≤|<=|≦|<|不超过|不高于|不多于|不大于|以内|之内|以下|低于|少于|小于|\d\s*[^\d\s]{0,3}内")
+
+
+def nature_from_text(target_text: str) -> str:
+    """The comparison a 年度指标值 states: "le" for "≤5天", "5天以内", "3个工作日内", "不超过 3 次"; else "ge"."""
+    text = _normalize(target_text)
+    if _GE_PATTERN.search(text):
+        return "ge"
+    if _LE_PATTERN.search(text):
+        return "le"
+    return "ge"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Suggested 得分 of an indicator
+
+NATURE_SIGNS = {"ge": "≥", "le": "≤", "eq": "="}
+ACHIEVEMENT_LABELS = {"achieved": "达成", "partial": "部分达成", "not_achieved": "未达成"}
+
+
+def _capped(value: Decimal, weight: Decimal, rules: Rules) -> Decimal:
+    # A fractional 分值 (7.5) must not round up past itself (8).
+    return min(quantize_score(value, rules), weight)
+
+
+def suggest(indicator: IndicatorRow, rules: Rules = DEFAULT_RULES) -> Suggestion:
+    """The 得分 the indicator's values support (财预〔2020〕10号: 完成比例 × 分值).
+
+    ge (≥): actual ≥ target -> full weight, else weight × actual ÷ target (target 0 -> full weight).
+    le (≤): actual ≤ target -> full weight, else weight × target ÷ actual.
+    eq (=): equal -> full weight, else weight × min ÷ max.
+    qualitative: score = high end of the achievement band × weight; low/high = the band in points.
+    An empty nature is inferred from the texts: both must read as numbers (parse_measure) with the
+    same unit (or none on the actual value); the comparison is ≤ when the 年度指标值 says so
+    ("≤5天", "5天以内"), otherwise ≥. Scores are quantized like the funding score. Score None
+    (with the reason in `basis`) when nothing can be computed.
+    """
+    weight = indicator.weight
+    if weight is None:
+        return Suggestion(None, basis="未填写分值，无法计算")
+    if weight < 0:
+        return Suggestion(None, basis="分值为负数，无法计算")
+    nature = indicator.nature
+    if nature == "qualitative":
+        return _suggest_qualitative(indicator, weight, rules)
+    if weight == 0:
+        return Suggestion(ZERO, basis="分值为 0")
+
+    target, actual = indicator.target_value, indicator.actual_value
+    target_parsed, target_unit = parse_measure(indicator.target_text)
+    actual_parsed, actual_unit = parse_measure(indicator.actual_text)
+    if target is None:
+        target = target_parsed
+    if actual is None:
+        actual = actual_parsed
+    inferred = False
+    if not nature:
+        if target_parsed is not None and actual_parsed is not None and actual_unit not in ("", target_unit):
+            units = f"{target_unit or '无'}、{actual_unit}"
+            return Suggestion(None, basis=f"年度指标值与实际完成值的单位不同（{units}），无法推定")
+        nature, inferred = nature_from_text(indicator.target_text), True
+    if nature not in NATURE_SIGNS:
+        return Suggestion(None, basis="指标性质未知，无法计算")
+    if target is None or actual is None:
+        return Suggestion(None, basis="年度指标值或实际完成值不是数字，无法计算")
+
+    unit = target_unit if target_parsed is not None and target == target_parsed else ""
+    head = f"{NATURE_SIGNS[nature]} {format_decimal(target)}{unit}"
+    if inferred:
+        head += "（按指标值推定）"
+    full = Suggestion(weight, basis=f"{head}：已完成，得满分 {format_decimal(weight)}")
+
+    if nature == "ge":
+        if actual >= target or target == 0:
+            return full
+        if target < 0:
+            return Suggestion(None, basis=f"{head}：目标为负数，无法按比例计算")
+        numerator, denominator = max(actual, ZERO), target
+    elif nature == "le":
+        if actual <= target:
+            return full
+        if target < 0:
+            return Suggestion(None, basis=f"{head}：目标为负数，无法按比例计算")
+        numerator, denominator = target, actual
+    else:  # eq
+        if actual == target:
+            return full
+        numerator, denominator = min(actual, target), max(actual, target)
+        if numerator < 0:
+            return Suggestion(None, basis=f"{head}：含负数，无法按比例计算")
+    raw = weight * numerator / denominator
+    score = _capped(raw, weight, rules)
+    formula = f"{format_decimal(numerator)} ÷ {format_decimal(denominator)} × {format_decimal(weight)}"
+    return Suggestion(score, basis=f"{head}：{formula} {_approx(raw)} → {format_decimal(score)}")
+
+
+def _suggest_qualitative(indicator: IndicatorRow, weight: Decimal, rules: Rules) -> Suggestion:
+    band = QUALITATIVE_BANDS.get(indicator.achievement)
+    if band is None:
+        return Suggestion(None, basis="定性指标未选择达成程度，无法计算")
+    low, high = band[0] * weight, band[1] * weight
+    score = _capped(high, weight, rules)
+    label = ACHIEVEMENT_LABELS[indicator.achievement]
+    basis = (
+        f"定性（{label}）：分值 {format_decimal(weight)} 的 {format_decimal(band[0] * HUNDRED)}%–"
+        f"{format_decimal(band[1] * HUNDRED)}%，即 {format_decimal(low)}–{format_decimal(high)} 分，"
+        f"建议 {format_decimal(score)}"
+    )
+    return Suggestion(score, low=low, high=high, basis=basis)
+
+
+def within_band(score: Decimal, suggestion: Suggestion, rules: Rules = DEFAULT_RULES) -> bool:
+    """Whether a qualitative 得分 lies in its band [low, high], inclusive.
+
+    The ends also count at the installation's precision, so that the suggested (rounded) score is
+    always accepted: with 分值 3 and 未达成 (0–1.8) a whole-point 2 is inside.
+    """
+    if suggestion.low is None or suggestion.high is None:
+        return True
+    low = min(suggestion.low, quantize_score(suggestion.low, rules))
+    high = max(suggestion.high, quantize_score(suggestion.high, rules))
+    return low <= score <= high
