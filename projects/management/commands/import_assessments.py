@@ -11,7 +11,7 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="+", help="JSON 文件")
         parser.add_argument("--replace", action="store_true", help="覆盖已有的同项目同年度自评表（已审核的除外）")
 
-    def handle(self, *files, replace=False, **options):
+    def handle(self, *args, files=(), replace=False, **options):
         documents = []
         for path in files:
             try:

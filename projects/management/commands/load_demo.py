@@ -56,13 +56,14 @@ class Command(BaseCommand):
             Membership.objects.get_or_create(user=user, unit=unit_obj, role=role)
             users[role] = user
 
-        # A realistic mix for the demo: the published forms were approved; two wait for review,
-        # and the last three are drafts the preparer can still work on.
+        # A mix that shows the whole workflow: the published forms were approved in reality, so the
+        # first five are on file as approved; two wait in the reviewer's queue; two are drafts the
+        # preparer can still work on. The figures stay exactly as published: the checks show their errors.
         now = timezone.now()
         for i, assessment in enumerate(imported):
-            if i < 4:
+            if i < 5:
                 self._move(assessment, ["submitted", "approved"], users, now)
-            elif i < 6:
+            elif i < 7:
                 self._move(assessment, ["submitted"], users, now)
         self.stdout.write(self.style.SUCCESS(
             f"已载入 {len(imported)} 份演示自评表；账号 preparer / reviewer / admin，密码 {PASSWORD}"
@@ -74,7 +75,9 @@ class Command(BaseCommand):
             user = users["reviewer"] if step == "approved" else users["preparer"]
             StatusChange.objects.create(
                 assessment=assessment, from_status=status, to_status=step, user=user,
-                comment="演示数据：按已公开的自评表审核通过" if step == "approved" else "",
+                comment="演示数据：该表已公开发布，按原表存档"
+                if step == "approved"
+                else "演示数据：导入已公开的自评表",
             )
             status = step
         assessment.status = status

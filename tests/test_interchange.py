@@ -1,0 +1,146 @@
+"""Import is all or nothing and names the form and the field; re-import needs --replace; never for approved."""
+
+import copy
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from projects import interchange
+from projects.models import Indicator, Project, SelfAssessment, Unit
+
+
+@pytest.fixture
+def one_form(demo_document):
+    document = copy.deepcopy(demo_document)
+    document["assessments"] = document["assessments"][:1]
+    return document
+
+
+def problems_of(document):
+    with pytest.raises(interchange.ImportRefused) as refused:
+        interchange.import_document(document)
+    return refused.value.problems
+
+
+def test_import_creates_units_projects_and_forms(db, demo_document):
+    saved = interchange.import_document(demo_document)
+    assert len(saved) == 9
+    department = Unit.objects.get(name="上海市闵行区吴泾镇人民政府")
+    unit = Unit.objects.get(name="上海市闵行区吴泾镇社区党群服务中心")
+    assert department.kind == Unit.Kind.DEPARTMENT
+    assert (unit.kind, unit.parent) == (Unit.Kind.IMPLEMENTING, department)
+    assert Project.objects.filter(implementing_unit=unit).count() == 9
+    form = SelfAssessment.objects.get(project__name="社区党校")
+    assert form.status == SelfAssessment.Status.DRAFT
+    assert form.printed_execution_rate == "45%"
+    assert form.funding_lines.get(source="total").score == 5
+    assert form.indicators.count() == 9
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda a: a["indicators"][2].update(level2="社会效益指标"), "第 3 行指标 level2：二级指标“社会效益指标”不属于一级指标“产出指标”"),
+        (lambda a: a["indicators"][0].update(weight="十五"), "第 1 行指标 weight：“十五”不是数字"),
+        (lambda a: a["indicators"][0].update(weight=15), "第 1 行指标 weight：数字应写成带引号的字符串"),
+        (lambda a: a["indicators"][0].update(score="16"), "第 1 行指标 score：得分 16 超过分值 15"),
+        (lambda a: a["funding"][0].update(executed="-1"), "funding[1].executed：不能为负数"),
+        (lambda a: a["funding"][1].update(source="total"), "funding[2].source：资金来源“total”重复"),
+        (lambda a: a.update(colour="red"), "未知字段“colour”"),
+        (lambda a: a["indicators"][0].update(unit="人"), "未知字段“unit”"),
+        (lambda a: a.update(year="2022"), "year：年度应为 2000 至 2100 之间的整数"),
+        (lambda a: a.update(amount_unit="千元"), "amount_unit：金额单位只能是“万元”或“元”"),
+        (lambda a: a.pop("project"), "缺少字段“project”"),
+    ],
+)
+def test_bad_documents_are_refused_whole_with_the_form_and_field_named(db, one_form, mutate, expected):
+    mutate(one_form["assessments"][0])
+    problems = problems_of(one_form)
+    assert any(expected in p for p in problems), problems
+    assert SelfAssessment.objects.count() == 0
+    assert Project.objects.count() == 0 and Unit.objects.count() == 0
+
+
+def test_every_problem_is_reported_not_just_the_first(db, demo_document):
+    demo_document["assessments"][1]["indicators"][0]["weight"] = "abc"
+    demo_document["assessments"][8]["funding"][0]["annual_budget"] = "-5"
+    problems = problems_of(demo_document)
+    assert len(problems) == 2
+    assert "第 2 份（综合党委经费，2022 年度）" in problems[0]
+    assert "第 9 份（党建服务中心建设，2022 年度）" in problems[1]
+    assert SelfAssessment.objects.count() == 0
+
+
+def test_wrong_format_and_broken_json(db):
+    assert any("格式应为" in p for p in problems_of({"format": "other/1", "assessments": [{}]}))
+    with pytest.raises(interchange.ImportRefused, match="不是有效的 JSON"):
+        interchange.load(__import__("io").StringIO("{not json"))
+
+
+def test_reimport_is_refused_unless_replace(db, one_form):
+    interchange.import_document(one_form)
+    problems = problems_of(one_form)
+    assert "已有该项目该年度的自评表" in problems[0]
+    one_form["assessments"][0]["goal_actual"] = "替换后的实际完成情况"
+    interchange.import_document(one_form, replace=True)
+    form = SelfAssessment.objects.get()
+    assert form.goal_actual == "替换后的实际完成情况"
+    assert form.version == 2
+    assert Indicator.objects.count() == 9
+
+
+def test_an_approved_form_is_never_replaced(db, one_form):
+    (form,) = interchange.import_document(one_form)
+    form.status = SelfAssessment.Status.APPROVED
+    form.save()
+    one_form["assessments"][0]["goal_actual"] = "不应写入"
+    problems = problems_of({**one_form})
+    with pytest.raises(interchange.ImportRefused, match="已审核通过并锁定"):
+        interchange.import_document(one_form, replace=True)
+    assert problems
+    form.refresh_from_db()
+    assert form.goal_actual != "不应写入"
+
+
+def test_a_failure_in_a_later_form_rolls_back_the_earlier_ones(db, demo_document):
+    interchange.import_document({**demo_document, "assessments": demo_document["assessments"][8:]})
+    with pytest.raises(interchange.ImportRefused):
+        interchange.import_document(demo_document)  # the ninth already exists: nothing of the eight is kept
+    assert SelfAssessment.objects.count() == 1
+
+
+def test_computed_is_ignored_on_import(db, one_form):
+    one_form["assessments"][0]["computed"] = {"total_score": "100"}
+    interchange.import_document(one_form)
+    assert SelfAssessment.objects.count() == 1
+
+
+def test_export_then_import_round_trip(db, demo_document, tmp_path):
+    interchange.import_document(demo_document)
+    first = interchange.export_assessments(SelfAssessment.objects.all())
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(first, ensure_ascii=False), encoding="utf-8")
+    call_command("import_assessments", str(path), "--replace")
+    second = interchange.export_assessments(SelfAssessment.objects.all())
+    assert second == first
+
+
+def test_import_command_reports_problems_and_imports_nothing(db, one_form, tmp_path):
+    one_form["assessments"][0]["indicators"][0]["level1"] = "产出"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(one_form, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(CommandError, match="未导入任何内容") as error:
+        call_command("import_assessments", str(path))
+    assert "一级指标“产出”不是" in str(error.value)
+    assert SelfAssessment.objects.count() == 0
+
+
+def test_structured_fields_round_trip(db, one_form):
+    row = one_form["assessments"][0]["indicators"][0]
+    row.update(nature="ge", target_value="100", actual_value="90", measure_unit="%")
+    interchange.import_document(one_form)
+    exported = interchange.export_assessments(SelfAssessment.objects.all())["assessments"][0]["indicators"][0]
+    assert (exported["nature"], exported["target_value"], exported["actual_value"], exported["measure_unit"]) == (
+        "ge", "100", "90", "%",
+    )
