@@ -149,7 +149,6 @@ class Evaluation:
 
 ONE = Decimal(1)
 ZERO = Decimal(0)
-RATE_EXPONENT = Decimal("0.01")  # 执行率 is shown in percent with two decimals
 
 
 def quantum(places: int) -> Decimal:
@@ -325,11 +324,17 @@ def parse_measure(text: str) -> tuple[Decimal | None, str]:
 
 
 _GE_PATTERN = re.compile(r"≥|>=|≧|>|不低于|不少于|不小于|以上")
-_LE_PATTERN = re.compile(r"≤|<=|≦|<|不超过|不高于|不多于|不大于|以内|之内|以下|低于|少于|小于|\d\s*[^\d\s]{0,3}内")
+_LE_PATTERN = re.compile(
+    r"≤|<=|≦|<|不超过|不高于|不多于|不大于|以内|之内|以下|低于|少于|小于"
+    r"|\d\s*个?(?:工作日|自然日|日|天|小时|分钟|周|星期|月|季度|年)内"  # "3个工作日内", "2小时内"
+)
 
 
 def nature_from_text(target_text: str) -> str:
-    """The comparison a 年度指标值 states: "le" for "≤5天", "5天以内", "3个工作日内", "不超过 3 次"; else "ge"."""
+    """The comparison a 年度指标值 states: "le" for "≤5天", "5天以内", "3个工作日内", "不超过 3 次".
+
+    Otherwise (including "≥ 95%", "100 人次以上" and a bare number) "ge".
+    """
     text = _normalize(target_text)
     if _GE_PATTERN.search(text):
         return "ge"
