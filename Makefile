@@ -51,6 +51,7 @@ run: venv sysdeps-run
 	trap 'kill $$!' EXIT; DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: venv sysdeps-test
+	@mkdir -p var
 	$(BIN)/ruff check .
 	PERFEVAL_TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
