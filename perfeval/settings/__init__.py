@@ -140,7 +140,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Background work (batch PDF printing) through Django's tasks framework, stored in the database.
 TASKS = {
     "default": {
-        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend"
         if TESTING
         else "django_tasks_db.DatabaseBackend",
     }
