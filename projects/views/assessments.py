@@ -1,10 +1,189 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""The preparer's pages: 我的自评表, a new form, the form itself (edit, live preview, save, submit).
 
-from .. import access
+Thin views: fetch through projects.access (404 outside the user's units), one service call
+(projects.editing / projects.workflow), render.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from .. import access, editing, scoring, workflow
+from ..evaluation import current_rules, evaluate
+from ..forms import AssessmentEditor, DashboardFilterForm, NewAssessmentForm
+from ..models import Membership, SelfAssessment
+
+PAGE_SIZE = 20
+EDIT_TEMPLATE = "projects/assessment_edit.html"
 
 
 @login_required
 def dashboard(request):
-    assessments = access.visible_assessments(request.user).select_related("project")
-    return render(request, "projects/dashboard.html", {"assessments": assessments})
+    user = request.user
+    visible = access.visible_assessments(user)
+    years = list(visible.order_by("-year").values_list("year", flat=True).distinct())
+    units = access.visible_units(user).filter(projects__isnull=False).distinct().order_by("name")
+    filters = DashboardFilterForm(request.GET, years=years, units=units)
+    filters.is_valid()  # an unknown value in one filter drops that filter only
+    wanted = getattr(filters, "cleaned_data", {})
+    qs = visible.select_related("project", "project__implementing_unit").order_by("-year", "project__name", "pk")
+    if wanted.get("year"):
+        qs = qs.filter(year=wanted["year"])
+    if wanted.get("status"):
+        qs = qs.filter(status=wanted["status"])
+    if wanted.get("unit"):
+        qs = qs.filter(Q(project__implementing_unit=wanted["unit"]) | Q(project__competent_department=wanted["unit"]))
+    if wanted.get("q"):
+        qs = qs.filter(project__name__icontains=wanted["q"].strip())
+    page = Paginator(qs.prefetch_related("funding_lines", "indicators"), PAGE_SIZE).get_page(request.GET.get("page"))
+    rules = current_rules()  # one load for the whole page
+    rows = [
+        (a, evaluate(a, rules, funding_lines=a.funding_lines.all(), indicators=a.indicators.all()))
+        for a in page.object_list
+    ]
+    return render(request, "projects/dashboard.html", {
+        "page": page,
+        "rows": rows,
+        "filters": filters,
+        "filtered": any(wanted.get(k) for k in ("year", "status", "unit", "q")),
+        "can_create": access.is_preparer(user) or user.is_superuser,
+        "inbox": workflow.inbox(user),
+    })
+
+
+def _refused(request, message, status=403):
+    return render(request, "projects/assessment_refused.html", {"message": message}, status=status)
+
+
+@login_required
+def assessment_new(request):
+    if not access.preparer_units(request.user).exists():
+        return _refused(request, _("只有实施单位的填报人可以新建自评表；您的账号没有填报人权限。"))
+    initial = {}
+    if request.method == "GET":
+        for key in ("project", "year"):
+            if request.GET.get(key, "").isdigit():
+                initial[key] = int(request.GET[key])
+        initial["copy_previous"] = request.GET.get("copy") == "1"
+    form = NewAssessmentForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = editing.create_assessment(
+                request.user, year=data["year"], project=data["project"],
+                new_project_name=data["new_project_name"], new_project_code=data["new_project_code"],
+                unit=data["unit"], copy_previous=data["copy_previous"],
+            )
+        except editing.EditRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            if created.copied_from:
+                messages.success(request, _(
+                    "已新建 %(year)s 年度的自评表，并从 %(from)s 年度复制了预期目标和 %(n)s 项绩效指标。"
+                ) % {"year": created.assessment.year, "from": created.copied_from.year,
+                     "n": created.assessment.indicators.count()})
+            else:
+                messages.success(request, _("已新建 %(year)s 年度的自评表。") % {"year": created.assessment.year})
+            return redirect("assessment_edit", pk=created.assessment.pk)
+    return render(request, "projects/assessment_new.html", {"form": form})
+
+
+@login_required
+def assessment_edit(request, pk):
+    assessment = access.get_assessment(request.user, pk)
+    if request.method != "POST":
+        reason = editing.refusal_reason(request.user, assessment)
+        editor = AssessmentEditor(assessment, readonly=reason is not None)
+        return render(request, EDIT_TEMPLATE, _edit_context(assessment, editor, notice=reason))
+
+    if not access.is_preparer_of(request.user, assessment):
+        return _refused(request, editing.refusal_reason(request.user, assessment))
+    editor = AssessmentEditor(assessment, request.POST)
+    if not editor.is_valid():
+        return render(request, EDIT_TEMPLATE, _edit_context(assessment, editor, invalid=True), status=422)
+    submit = request.POST.get("action") == "submit"
+    try:
+        result = editing.save(request.user, pk, editor, submit=submit)
+    except editing.EditRefused as refused:
+        # The status changed while the page was open: show the typed content, unsaved, and why.
+        assessment = access.get_assessment(request.user, pk)
+        return render(request, EDIT_TEMPLATE, _edit_context(assessment, editor, notice=refused.message,
+                                                            unsaved=True), status=409)
+    except editing.Conflict as conflict:
+        # Keep every typed value; the next save, made knowingly, is based on the current version.
+        data = request.POST.copy()
+        data["version"] = str(conflict.assessment.version)
+        editor = AssessmentEditor(conflict.assessment, data)
+        editor.is_valid()
+        return render(request, EDIT_TEMPLATE, _edit_context(conflict.assessment, editor, conflict=conflict),
+                      status=409)
+    _report_save(request, result)
+    return redirect("assessment_edit", pk=pk)
+
+
+def _report_save(request, result: editing.SaveResult):
+    if result.dropped_blank_rows:
+        messages.info(request, ngettext(
+            "未填写内容的 %(n)s 个新增指标行已忽略。",
+            "未填写内容的 %(n)s 个新增指标行已忽略。",
+            result.dropped_blank_rows,
+        ) % {"n": result.dropped_blank_rows})
+    if result.submitted:
+        messages.success(request, _("已提交审核，等待主管部门审核。审核期间不能修改。"))
+        return
+    if result.refusal is not None:
+        errors = result.refusal.errors
+        listed = "；".join(str(c.message) for c in errors[:10])
+        more = _("（另有 %(n)s 个）") % {"n": len(errors) - 10} if len(errors) > 10 else ""
+        messages.error(request, _("未能提交审核：%(reason)s 已为您保存草稿。需要修改：%(list)s%(more)s") % {
+            "reason": result.refusal.message, "list": listed, "more": more}
+            if errors else _("未能提交审核：%(reason)s 已为您保存草稿。") % {"reason": result.refusal.message})
+        return
+    messages.success(request, _("已保存草稿（第 %(version)s 版）。") % {"version": result.assessment.version})
+
+
+@login_required
+@require_POST
+def assessment_preview(request, pk):
+    """The live preview: the checks of the unsaved page, swapped into the page by htmx."""
+    assessment = access.get_assessment(request.user, pk)
+    if editing.refusal_reason(request.user, assessment):
+        return HttpResponse(status=403)
+    editor = AssessmentEditor(assessment, request.POST)
+    editor.is_valid()
+    return render(request, f"{EDIT_TEMPLATE}#preview", _edit_context(assessment, editor, oob=True))
+
+
+def _edit_context(assessment: SelfAssessment, editor: AssessmentEditor, **extra):
+    rules = current_rules()
+    result = editing.evaluate(editor, rules)
+    editable = not editor.readonly and not extra.get("unsaved")
+    return {
+        "assessment": assessment,
+        "editor": editor,
+        "form": editor.header,
+        "evaluation": result,
+        "sections": editor.sections(result, rules),
+        "deleted_rows": editor.deleted_rows(),
+        "weights_total": editor.weights_total(),
+        "amount_unit": editor.header_value("amount_unit"),
+        "input_errors": editor.input_errors(),
+        "rules": rules,
+        "editable": editable,
+        "level2_parents": scoring.LEVEL2_PARENT,
+        "preview_url": reverse("assessment_preview", args=[assessment.pk]),
+        "next_year_url": _next_year_url(assessment),
+        "role_labels": dict(Membership.Role.choices),
+        **extra,
+    }
+
+
+def _next_year_url(assessment):
+    return f"{reverse('assessment_new')}?project={assessment.project_id}&year={assessment.year + 1}&copy=1"

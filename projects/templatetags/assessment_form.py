@@ -1,0 +1,25 @@
+"""Template helpers of the 自评表 pages: numbers as printed, check anchors, the evaluation of a stored form."""
+
+from django import template
+
+from .. import editing, evaluation, scoring
+
+register = template.Library()
+
+
+@register.filter
+def num(value):
+    """A Decimal as the form prints it: 13.50 -> "13.5", 100 -> "100", None -> ""."""
+    return scoring.format_decimal(value)
+
+
+@register.filter
+def anchor(check_field):
+    """The id of the input a check refers to on the edit page."""
+    return editing.field_anchor(check_field)
+
+
+@register.simple_tag
+def assessment_evaluation(assessment):
+    """The checks of a stored form, for pages that include the checks panel with only `assessment`."""
+    return evaluation.evaluate(assessment)

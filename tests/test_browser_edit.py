@@ -1,0 +1,167 @@
+"""A preparer fills in a 自评表 in real Chromium: create, add/remove rows, a validation error, save, reopen,
+submit. Screenshots go to test-artifacts/ for a person to look at."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from projects.models import SelfAssessment
+
+from .conftest import screenshot
+from .factories import AssessmentFactory, ProjectFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# (row index after copying, 实际完成值) for the six rows of tests.factories.CLEAN_INDICATORS.
+ACTUALS = ["120 人次", "完成率 100%", "完成率 100%", "完成率 100%", "完成率 100%", "满意度 95%"]
+WEIGHTS = ["20", "10", "10", "10", "30", "10"]
+
+
+def fill(page, selector, value):
+    page.locator(selector).fill(value)
+
+
+def test_preparer_fills_in_a_form(page, login_page, preparer, assessment, project):
+    AssessmentFactory(project=ProjectFactory(name="社区党校（测试）", implementing_unit=project.implementing_unit,
+                                             competent_department=project.competent_department), year=2022)
+    login_page("preparer")
+
+    # 我的自评表
+    expect(page.locator("h1")).to_have_text("我的自评表")
+    expect(page.locator(".dashboard-table tbody tr")).to_have_count(2)
+    screenshot(page, "edit-01-dashboard")
+
+    # A new form for 2024, copied from 2023.
+    page.get_by_role("link", name="新建自评表").first.click()
+    page.select_option("#id_project", str(project.pk))
+    fill(page, "#id_year", "2024")
+    page.check("#id_copy_previous")
+    page.get_by_role("button", name="新建").click()
+    expect(page.locator(".alert-success")).to_contain_text("已新建 2024 年度的自评表")
+    expect(page.locator("tbody.ind-row")).to_have_count(6)
+    created = SelfAssessment.objects.get(year=2024)
+    expect(page.locator("#id_ind-0-name")).to_have_value("培训人次")
+    expect(page.locator("#id_ind-0-actual")).to_have_value("")
+
+    # 项目资金 and goals; the total and grade follow as the user types (server-side preview).
+    for source in ("total", "current_appropriation"):
+        fill(page, f"#id_funding_{source}_initial_budget", "100")
+        fill(page, f"#id_funding_{source}_annual_budget", "100")
+        fill(page, f"#id_funding_{source}_executed", "90")
+    fill(page, "#id_funding_score", "9")
+    fill(page, "#id_goal_actual", "已按计划完成年度工作任务。")
+    expect(page.locator("#execution-rate")).to_contain_text("90%")
+    expect(page.locator("#funding-computed")).to_contain_text("9")
+    for i, (actual, weight) in enumerate(zip(ACTUALS, WEIGHTS, strict=True)):
+        fill(page, f"#id_ind-{i}-actual", actual)
+        fill(page, f"#id_ind-{i}-score", weight)
+    expect(page.locator("[data-testid=total]")).to_have_text("99")
+    expect(page.locator("[data-testid=grade]")).to_have_text("优")
+
+    # Remove 成本控制在预算内 (10) and give its points to 培训人次; add a 效益 row.
+    page.locator("#ind-row-3 .js-delete-row").click()
+    expect(page.locator("#ind-row-3 .ind-deleted-note")).to_be_visible()
+    expect(page.locator("#ind-row-3 .ind-main")).to_be_hidden()
+    fill(page, "#id_ind-0-weight", "30")
+    fill(page, "#id_ind-0-score", "30")
+    page.get_by_role("button", name="添加效益指标").click()
+    new = page.locator("#ind-row-6")
+    expect(new).to_be_visible()
+    expect(page.locator("#id_ind-6-level1")).to_have_value("benefit")
+    # 二级 choices follow the 一级: only the 效益 ones are offered.
+    offered = page.locator("#id_ind-6-level2 option:not([disabled])").all_inner_texts()
+    assert [o for o in offered if not o.startswith("（")] == ["经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"]
+    page.select_option("#id_ind-6-level2", "economic")
+    fill(page, "#id_ind-6-name", "带动就业")
+    fill(page, "#id_ind-6-target", "≥ 10 人")
+    fill(page, "#id_ind-6-actual", "12 人")
+    fill(page, "#id_ind-6-weight", "0")
+    fill(page, "#id_ind-6-score", "0")
+    # The new row sits at the end of the 效益 block: rows are numbered in page order.
+    expect(page.locator("#ind-row-6 .js-number")).to_have_text("5")
+    expect(page.locator("#checks-panel")).to_contain_text("没有发现问题")
+
+    # A validation error: nothing typed is lost, the message sits next to the field.
+    fill(page, "#id_funding_carryover_executed", "abc")
+    fill(page, "#id_ind-0-score", "35")
+    expect(page.locator("#checks-panel")).to_contain_text("填写有误")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator("#input-errors")).to_contain_text("未保存：有 2 处填写有误")
+    expect(page.locator("#id_funding_carryover_executed")).to_have_value("abc")
+    expect(page.locator("#id_funding_carryover_executed_error")).to_have_text("请填写数字，如 44.32")
+    expect(page.locator("#id_ind-0-score_error")).to_have_text("得分 35 超过分值 30")
+    expect(page.locator("#id_ind-6-name")).to_have_value("带动就业")
+    expect(page.locator("#id_goal_actual")).to_have_value("已按计划完成年度工作任务。")
+    expect(page.locator("#ind-row-3")).to_have_class(re.compile(r"\bis-deleted\b"))
+    expect(page.locator(".js-dirty-note")).to_be_visible()  # leaving now would ask first
+    screenshot(page, "edit-02-validation-error")
+    # The summary links to the field.
+    page.locator("#input-errors a", has_text="超过分值").click()
+    expect(page.locator("#id_ind-0-score")).to_be_focused()
+
+    # Fix and save.
+    fill(page, "#id_funding_carryover_executed", "")
+    fill(page, "#id_ind-0-score", "30")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator(".alert-success")).to_contain_text("已保存草稿（第 2 版）")
+
+    # Reopen: everything as saved.
+    page.goto_path(f"/assessments/{created.pk}/")
+    expect(page.locator("tbody.ind-row:not(.is-deleted)")).to_have_count(6)
+    names = [page.locator(f"#id_ind-{i}-name").input_value() for i in range(6)]
+    assert names == ["培训人次", "培训合格率", "年度内完成", "参与度", "带动就业", "服务对象满意度"]
+    expect(page.locator("#id_ind-0-weight")).to_have_value("30")
+    expect(page.locator("#id_funding_total_executed")).to_have_value("90")
+    expect(page.locator("[data-testid=total]")).to_have_text("99")
+    created.refresh_from_db()
+    assert (created.version, created.status) == (2, "draft")
+    assert not created.indicators.filter(name="成本控制在预算内").exists()
+
+    # Submit (the page asks first).
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.locator(".alert-success")).to_contain_text("已提交审核")
+    expect(page.locator(".status-badge")).to_have_text("已提交")
+    expect(page.get_by_role("button", name="保存草稿")).to_have_count(0)
+    screenshot(page, "edit-03-after-submit")
+    created.refresh_from_db()
+    assert created.status == "submitted"
+
+
+def test_submit_is_refused_while_errors_remain_and_the_panel_links_to_them(page, login_page, preparer, assessment):
+    login_page("preparer")
+    page.goto_path(f"/assessments/{assessment.pk}/")
+    fill(page, "#id_ind-0-score", "15")  # below 分值 20 without a 偏差原因
+    expect(page.locator("#checks-panel")).to_contain_text("须填写偏差原因分析及改进措施")
+    expect(page.locator("#suggest-0 .row-flag")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="提交审核").click()
+    expect(page.locator(".alert-danger").first).to_contain_text("未能提交审核")
+    expect(page.locator(".status-badge")).to_have_text("草稿")
+    page.locator("#checks-panel a", has_text="偏差原因").click()
+    expect(page.locator("#id_ind-0-deviation")).to_be_focused()
+    screenshot(page, "edit-04-submit-refused")
+    assessment.refresh_from_db()
+    assert (assessment.status, assessment.version) == ("draft", 2)
+
+
+def test_rows_reorder_and_undo_delete(page, login_page, preparer, assessment):
+    login_page("preparer")
+    page.goto_path(f"/assessments/{assessment.pk}/")
+    page.locator("#ind-row-1 .js-move-up").click()
+    expect(page.locator("#ind-row-1 .js-number")).to_have_text("1")
+    expect(page.locator("#ind-row-0 .js-number")).to_have_text("2")
+    page.locator("#ind-row-2 .js-delete-row").click()
+    page.locator("#ind-row-2 .js-undo-delete").click()
+    expect(page.locator("#ind-row-2 .ind-main")).to_be_visible()
+    expect(page.locator("#ind-row-2 .js-number")).to_have_text("3")  # back in its place
+    # Moving a row to another 一级 takes it to the end of that block, with a fitting 二级.
+    page.select_option("#id_ind-3-level1", "satisfaction")
+    expect(page.locator("#id_ind-3-level2")).to_have_value("service_satisfaction")
+    expect(page.locator("#ind-row-3 .js-number")).to_have_text("6")
+    page.get_by_role("button", name="保存草稿").click()
+    expect(page.locator(".alert-success")).to_contain_text("已保存草稿")
+    assert list(assessment.indicators.values_list("name", flat=True)) == [
+        "培训合格率", "培训人次", "年度内完成", "参与度", "服务对象满意度", "成本控制在预算内"]
+    assert assessment.indicators.get(name="成本控制在预算内").level2 == "service_satisfaction"
