@@ -1,0 +1,105 @@
+"""How the 汇总表 and the Excel export/import scale with the number of forms: prints figures, asserts nothing.
+
+    .venv/bin/python bench/reports_bench.py [--forms 100 1000] [--repeat 5]
+
+For each size: the summary page (median wall time of a full request through the test client, and its number
+of queries, which must not change with the size), the .xlsx of the summary, the export of every form to one
+workbook (one sheet each, capped at projects.excel.MAX_SHEETS), and reading that workbook back (the import's
+checks, without writing). Runs against a throwaway SQLite database in a temporary folder (migrate + the nine
+seed forms copied up to the size), never the project's own database.
+"""
+
+import argparse
+import copy
+import io
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def setup(folder: Path):
+    os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "perfeval.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    with open(os.devnull, "w") as quiet:
+        call_command("load_demo", stdout=quiet)
+
+
+def grow_to(forms: int):
+    """Copies of the nine seed forms (new project names) until there are `forms` forms for 2022."""
+    from projects import interchange
+    from projects.models import SelfAssessment
+
+    have = SelfAssessment.objects.count()
+    if have >= forms:
+        return
+    seeds = json.loads((ROOT / "projects" / "demo" / "forms_2022.json").read_text(encoding="utf-8"))["assessments"]
+    copies = []
+    for i in range(have, forms):
+        item = copy.deepcopy(seeds[i % len(seeds)])
+        item["project"] = f"{item['project']}（副本 {i}）"
+        copies.append(item)
+    for start in range(0, len(copies), 200):
+        interchange.import_document({"format": interchange.FORMAT, "assessments": copies[start:start + 200]})
+
+
+def timed(fn, repeat):
+    times = []
+    result = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--forms", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        setup(Path(folder))
+        from django.contrib.auth import get_user_model
+        from django.db import connection
+        from django.test import Client
+        from django.test.utils import CaptureQueriesContext
+
+        from projects import excel, reports
+        from projects.models import SelfAssessment
+
+        admin = get_user_model().objects.get(username="admin")
+        client = Client(SERVER_NAME="127.0.0.1")
+        client.force_login(admin)
+        print(f"{'forms':>6} {'summary s':>10} {'queries':>8} {'summary.xlsx s':>15} {'export s':>9} "
+              f"{'sheets':>7} {'xlsx KB':>8} {'read back s':>12}")
+        for forms in sorted(args.forms):
+            grow_to(forms)
+            client.get("/reports/summary/")
+            with CaptureQueriesContext(connection) as ctx:
+                client.get("/reports/summary/")
+            page, _ = timed(lambda: client.get("/reports/summary/"), args.repeat)
+            summary_xlsx, _ = timed(lambda: client.get("/reports/summary.xlsx"), args.repeat)
+            sample = SelfAssessment.objects.order_by("pk")[: excel.MAX_SHEETS]
+            export, data = timed(lambda s=sample: excel.export_workbook(excel.prepared(s)), max(1, args.repeat // 2))
+            read, documents = timed(lambda d=data: excel.read_workbook(io.BytesIO(d)), max(1, args.repeat // 2))
+            count = len(reports.summary(admin, reports.Filters()).rows)
+            print(f"{count:>6} {page:>10.3f} {len(ctx.captured_queries):>8} {summary_xlsx:>15.3f} {export:>9.3f} "
+                  f"{len(documents):>7} {len(data) // 1024:>8} {read:>12.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Importing forms on behalf of a unit's user (the JSON upload page and the Excel import).
+
+projects.interchange holds the rules of the format and writes the forms; this adds what an upload by a
+person must respect on top of them:
+
+- only the 实施单位 the user prepares forms for (access.preparer_units), never a new unit or department
+  created by a typing mistake;
+- "replace existing" only for forms the user could edit now (草稿 or 已退回): a form waiting for review
+  or approved stays as it is;
+- several documents (one per sheet of a workbook) are imported together, all or nothing, and every problem
+  of every document is listed, each with where it is.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from . import access, interchange
+from .interchange import ImportRefused
+from .models import Project, SelfAssessment, Unit
+
+MAX_JSON_BYTES = 5 * 1024 * 1024
+
+
+def read_json(upload) -> dict:
+    """The document of an uploaded JSON file, or ImportRefused saying what is wrong with the file."""
+    if upload.size > MAX_JSON_BYTES:
+        raise ImportRefused([_("文件大小超过 %(limit)s MB 的上限。") % {"limit": MAX_JSON_BYTES // (1024 * 1024)}])
+    raw = upload.read(MAX_JSON_BYTES + 1)
+    if raw[:4] == b"PK\x03\x04":
+        raise ImportRefused([_("这是 Excel 或其他压缩文件，不是 JSON；Excel 文件请在“Excel 导入”中上传。")])
+    try:
+        text = raw.decode("utf-8-sig")  # Windows editors save UTF-8 with a byte order mark
+    except UnicodeDecodeError:
+        raise ImportRefused([_("文件不是 UTF-8 编码的文本，不能作为 JSON 读取。")]) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportRefused([_("文件不是有效的 JSON：第 %(line)s 行第 %(col)s 个字符附近有错误（%(error)s）。") % {
+            "line": exc.lineno, "col": exc.colno, "error": exc.msg}]) from None
+    return data
+
+
+def import_for_user(user, documents: list[tuple[str, dict]], *, replace: bool = False) -> list[SelfAssessment]:
+    """Import (where, document) pairs as `user`; all or nothing.
+
+    `where` prefixes the problems of its document (e.g. "表‘区域人才服务经费’"), "" for none.
+    """
+    allowed = set(access.preparer_units(user).values_list("pk", flat=True))
+    problems: list[str] = []
+    saved: list[SelfAssessment] = []
+    with transaction.atomic():
+        for where, document in documents:
+            prefix = f"{where}：" if where else ""
+            try:
+                parsed = interchange.parse_document(document)
+            except ImportRefused as exc:
+                problems += [prefix + problem for problem in exc.problems]
+                continue
+            # A document of one form under a `where` of its own (a sheet) needs no "第 1 份（…）" as well.
+            labels = [a.label for a in parsed] if where and len(parsed) == 1 else []
+            mine = _own_problems(parsed, allowed, replace)
+            if mine:
+                problems += [prefix + _without(labels, problem) for problem in mine]
+                continue
+            try:
+                saved += interchange.import_document(document, replace=replace, user=user, allowed_units=allowed)
+            except ImportRefused as exc:
+                problems += [prefix + _without(labels, problem) for problem in exc.problems]
+        if problems:
+            transaction.set_rollback(True)
+    if problems:
+        raise ImportRefused(problems)
+    return saved
+
+
+def _without(labels: list[str], problem: str) -> str:
+    for label in labels:
+        for separator in ("：", " "):
+            if problem.startswith(label + separator):
+                return problem[len(label) + len(separator):]
+    return problem
+
+
+def _own_problems(parsed, allowed: set[int], replace: bool) -> list[str]:
+    """What an upload may not do even when the document is valid."""
+    problems = []
+    names = {a.implementing_unit for a in parsed} | {a.competent_department for a in parsed}
+    units = {unit.name: unit for unit in Unit.objects.filter(name__in=names).select_related("parent")}
+    keys = [(a.implementing_unit, a.project, a.year) for a in parsed]
+    existing = {
+        (unit, project, year): status
+        for unit, project, year, status in SelfAssessment.objects.filter(
+            project__implementing_unit__in=allowed,
+            project__implementing_unit__name__in={k[0] for k in keys},
+            project__name__in={k[1] for k in keys},
+        ).values_list("project__implementing_unit__name", "project__name", "year", "status")
+    }
+    projects = set(
+        Project.objects.filter(implementing_unit__in=allowed, name__in={k[1] for k in keys})
+        .values_list("implementing_unit", "name", "competent_department")
+    )
+    for a in parsed:
+        unit = units.get(a.implementing_unit)
+        if unit is None or unit.pk not in allowed:
+            # Said the same way whether the unit exists or not: other units are none of the user's business.
+            problems.append(_("%(where)s：您不是“%(unit)s”的填报人，不能为它导入自评表") % {
+                "where": a.label, "unit": a.implementing_unit})
+            continue
+        department = units.get(a.competent_department)
+        if department is None or department.kind != Unit.Kind.DEPARTMENT or (
+            department.pk != unit.parent_id and (unit.pk, a.project, department.pk) not in projects
+        ):
+            # A new project goes under the unit's own 主管部门; another one only when it is already registered
+            # there (then interchange checks it), so that a typing mistake cannot send a form elsewhere.
+            problems.append(_("%(where)s：主管部门“%(name)s”与“%(unit)s”的主管部门“%(expected)s”不一致，请核对名称") % {
+                "where": a.label, "name": a.competent_department, "unit": unit.name,
+                "expected": unit.parent.name if unit.parent_id else "-"})
+            continue
+        status = existing.get((a.implementing_unit, a.project, a.year))
+        if replace and status == SelfAssessment.Status.SUBMITTED:
+            problems.append(_("%(where)s：该表已提交审核，审核人退回之前不能覆盖") % {"where": a.label})
+    return problems

@@ -1,0 +1,133 @@
+"""Excel: one form or a filtered set as .xlsx in the official layout, the empty template, the import page.
+
+Thin views: the form comes through projects.access (404 outside the user's units), the work is done by
+projects.excel / projects.reports / projects.uploads, and the page is rendered.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .. import access, excel, reports, uploads
+from ..interchange import ImportRefused
+from ..models import SelfAssessment
+
+MAX_EXPORT_FORMS = excel.MAX_SHEETS
+
+
+def xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=excel.CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("文件"),
+        error_messages={"required": gettext_lazy("请选择要导入的文件。"), "empty": gettext_lazy("文件是空的。")},
+    )
+    replace = forms.BooleanField(
+        label=gettext_lazy("替换已有的同项目同年度自评表（仅限草稿和已退回的表；已提交、已审核的表不会被替换）"),
+        required=False,
+    )
+
+
+def require_preparer(user):
+    """Imports write forms: only for users who prepare forms in some unit (a 403 that says so otherwise)."""
+    if not access.preparer_units(user).exists():
+        raise PermissionDenied(_("只有实施单位的填报人可以导入自评表。"))
+
+
+@login_required
+@require_GET
+def form_xlsx(request, pk):
+    assessment = access.get_assessment(request.user, pk)
+    data = excel.export_workbook(excel.prepared(SelfAssessment.objects.filter(pk=assessment.pk)))
+    return xlsx_response(data, f"{assessment.project.name}_{assessment.year}年度自评表.xlsx")
+
+
+@login_required
+@require_GET
+def forms_xlsx(request):
+    """Every form of the summary's filter, one sheet each."""
+    filters = reports.filters_from(request.user, request.GET)
+    summary = reports.summary(request.user, filters)
+    if len(summary.rows) > MAX_EXPORT_FORMS:
+        messages.error(request, _(
+            "筛选结果有 %(n)s 份自评表，一次最多导出 %(max)s 份；请按单位或状态缩小范围后再导出。"
+        ) % {"n": len(summary.rows), "max": MAX_EXPORT_FORMS})
+        return redirect(f"{reverse('reports_summary')}?{request.GET.urlencode()}")
+    data = excel.export_workbook([row.assessment for row in summary.rows])
+    year = summary.filters.year or ""
+    return xlsx_response(data, f"{year}年度自评表（{summary.scope_label}）.xlsx")
+
+
+@login_required
+@require_GET
+def template_xlsx(request):
+    """The empty form; for a preparer of one unit, the unit and its 主管部门 are filled in already."""
+    units = list(access.preparer_units(request.user).select_related("parent")[:2])
+    unit = units[0] if len(units) == 1 else None
+    data = excel.template_workbook(
+        year=excel.default_template_year(),
+        department=unit.parent.name if unit and unit.parent_id else "",
+        unit=unit.name if unit else "",
+    )
+    return xlsx_response(data, "财政项目支出绩效自评表（模板）.xlsx")
+
+
+def import_page(request, template, read, **context):
+    """The import pages (Excel and JSON): check everything, import all or nothing, list every problem.
+
+    `read(upload)` turns the file into [(where, interchange document)]; a success redirects here with the
+    imported forms in the address (post/redirect/get), so that reloading the page imports nothing twice.
+    """
+    require_preparer(request.user)
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+    problems, status = [], 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            saved = uploads.import_for_user(request.user, read(upload), replace=form.cleaned_data["replace"])
+        except ImportRefused as refused:
+            problems, status = refused.problems, 400
+        else:
+            return redirect(f"{request.path}?imported={','.join(str(a.pk) for a in saved)}")
+    elif request.method == "POST":
+        status = 400
+    upload = request.FILES.get("file")
+    return render(request, template, {
+        "form": form, "problems": problems, "upload_name": upload.name if upload else "",
+        "imported": _imported(request), **context,
+    }, status=status)
+
+
+def _imported(request):
+    """The forms named by ?imported=…, as far as the user may see them (the address can be edited)."""
+    ids = [int(part) for part in request.GET.get("imported", "").split(",") if part.isdigit()][:excel.MAX_SHEETS]
+    if not ids:
+        return []
+    return list(
+        access.visible_assessments(request.user).filter(pk__in=ids)
+        .select_related("project", "project__implementing_unit").order_by("project__name", "year")
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_xlsx(request):
+    def read(upload):
+        return [(_("表‘%(sheet)s’") % {"sheet": d.sheet}, d.document)
+                for d in excel.read_workbook(upload, name=upload.name)]
+
+    return import_page(request, "projects/excel/import.html", read,
+                       max_size=excel.human_size(excel.MAX_UPLOAD_BYTES), max_sheets=excel.MAX_SHEETS)
