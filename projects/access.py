@@ -1,23 +1,32 @@
 """Who may see and do what, per unit: the one home of the product's permission rules.
 
-- A 填报人 (preparer) sees and edits the forms of the 实施单位 they belong to.
-- A 审核人 (reviewer) of a 主管部门 sees the forms of the projects under that department
-  (and of its 实施单位), and acts on submitted ones.
-- A 管理员 of the 财政 unit (and a superuser) sees everything.
-Everything outside a user's scope answers 404, never its content.
+- A 填报人 (preparer) sees and edits the forms of the 实施单位 they belong to, while a form is a
+  draft or has been returned.
+- A 审核人 (reviewer) of a 主管部门 sees the forms of the projects under that department (and of its
+  实施单位), and approves or returns submitted ones.
+- A 管理员 of the 财政 unit (and a superuser) sees everything and may reopen an approved form.
+- A 管理员 of any other unit sees that unit's forms and does nothing else with them.
+Everything outside a user's scope answers 404, never its content; inside the scope, an action the
+role does not allow answers 403, and an action the form's state does not allow is refused with a reason.
+
+Two layers, so that views and the workflow can tell "not your role" from "not now":
+`is_preparer_of` / `is_reviewer_of` / `is_reopener` say whether the role covers the form at all;
+`can_edit` / `can_review` / `can_reopen` add the state the action needs.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Membership, SelfAssessment, Unit
+from .models import Membership, Project, SelfAssessment, Unit
 
 Role = Membership.Role
+FINANCE_ADMIN = "finance_admin"
 
 
 def _roles(user) -> dict[str, set[int]]:
-    """{role: {unit ids}} for the user, cached on the user object for the request."""
-    if not user.is_authenticated:
+    """{role: {unit ids}} for the user, read once and cached on the user object for the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
         return {}
     cached = getattr(user, "_perfeval_roles", None)
     if cached is None:
@@ -25,13 +34,23 @@ def _roles(user) -> dict[str, set[int]]:
         for unit_id, role, kind in user.memberships.values_list("unit_id", "role", "unit__kind"):
             cached.setdefault(role, set()).add(unit_id)
             if role == Role.ADMIN and kind == Unit.Kind.FINANCE:
-                cached.setdefault("finance_admin", set()).add(unit_id)
+                cached.setdefault(FINANCE_ADMIN, set()).add(unit_id)
         user._perfeval_roles = cached
     return cached
 
 
+def forget_roles(user) -> None:
+    """Drop the cached roles (after memberships change within one request or test)."""
+    if hasattr(user, "_perfeval_roles"):
+        del user._perfeval_roles
+
+
+def _is_superuser(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_superuser)
+
+
 def is_finance_admin(user) -> bool:
-    return bool(user.is_authenticated and (user.is_superuser or _roles(user).get("finance_admin")))
+    return _is_superuser(user) or bool(_roles(user).get(FINANCE_ADMIN))
 
 
 def is_preparer(user) -> bool:
@@ -46,8 +65,8 @@ def unit_ids(user, role) -> set[int]:
     return set(_roles(user).get(role, set()))
 
 
-def scope_q(user, prefix="") -> Q | None:
-    """A Q over SelfAssessment (or, with prefix, a model that points at one) for what the user may see.
+def project_scope_q(user, prefix="") -> Q | None:
+    """A Q over Project (or, with prefix, a model that points at one) for what the user may see.
 
     None means "everything" (finance administrator); an empty scope matches nothing.
     """
@@ -55,15 +74,28 @@ def scope_q(user, prefix="") -> Q | None:
         return None
     p = prefix
     roles = _roles(user)
-    q = Q(pk__in=[])
-    preparer_units = roles.get(Role.PREPARER, set()) | roles.get(Role.ADMIN, set())
-    if preparer_units:
-        q |= Q(**{f"{p}project__implementing_unit__in": preparer_units})
+    q = Q(**{f"{p}pk__in": []})
+    own_units = roles.get(Role.PREPARER, set()) | roles.get(Role.ADMIN, set())
+    if own_units:
+        q |= Q(**{f"{p}implementing_unit__in": own_units})
     reviewer_units = roles.get(Role.REVIEWER, set())
     if reviewer_units:
-        q |= Q(**{f"{p}project__competent_department__in": reviewer_units})
-        q |= Q(**{f"{p}project__implementing_unit__parent__in": reviewer_units})
+        q |= Q(**{f"{p}competent_department__in": reviewer_units})
+        q |= Q(**{f"{p}implementing_unit__parent__in": reviewer_units})
     return q
+
+
+def scope_q(user, prefix="") -> Q | None:
+    """A Q over SelfAssessment (or, with prefix, a model that points at one) for what the user may see.
+
+    None means "everything" (finance administrator); an empty scope matches nothing.
+    """
+    return project_scope_q(user, f"{prefix}project__")
+
+
+def visible_projects(user) -> QuerySet[Project]:
+    q = project_scope_q(user)
+    return Project.objects.all() if q is None else Project.objects.filter(q)
 
 
 def visible_assessments(user) -> QuerySet[SelfAssessment]:
@@ -84,31 +116,65 @@ def visible_units(user) -> QuerySet[Unit]:
 
 def preparer_units(user) -> QuerySet[Unit]:
     """Units in which the user may create and edit forms."""
-    if user.is_superuser:
+    if _is_superuser(user):
         return Unit.objects.exclude(kind=Unit.Kind.FINANCE)
     return Unit.objects.filter(pk__in=unit_ids(user, Role.PREPARER))
 
 
-def can_edit(user, assessment: SelfAssessment) -> bool:
-    """Only the preparers of the form's unit, and only while it is a draft or returned."""
-    if not assessment.is_editable:
-        return False
-    return user.is_superuser or assessment.project.implementing_unit_id in unit_ids(user, Role.PREPARER)
+# --- the role covers the form (whatever its state) ------------------------------------------------------
 
 
-def can_review(user, assessment: SelfAssessment) -> bool:
-    """Reviewers of the project's department (or of the unit's parent) act on submitted forms."""
-    if assessment.status != SelfAssessment.Status.SUBMITTED:
-        return False
-    if user.is_superuser:
+def is_preparer_of(user, assessment: SelfAssessment) -> bool:
+    return _is_superuser(user) or assessment.project.implementing_unit_id in unit_ids(user, Role.PREPARER)
+
+
+def is_reviewer_of(user, assessment: SelfAssessment) -> bool:
+    """A reviewer of the project's 主管部门, or of the 实施单位's parent department."""
+    if _is_superuser(user):
         return True
     units = unit_ids(user, Role.REVIEWER)
+    if not units:
+        return False
     project = assessment.project
     return project.competent_department_id in units or project.implementing_unit.parent_id in units
 
 
+def is_reopener(user) -> bool:
+    """Reopening an approved form is the 财政 administrator's call, with a written reason."""
+    return is_finance_admin(user)
+
+
+# --- the role covers the form and the form's state allows the action ------------------------------------
+
+
+def can_edit(user, assessment: SelfAssessment) -> bool:
+    """Only the preparers of the form's unit, and only while it is a draft or returned."""
+    return assessment.is_editable and is_preparer_of(user, assessment)
+
+
+def can_review(user, assessment: SelfAssessment) -> bool:
+    """Reviewers of the project's department (or of the unit's parent) act on submitted forms only."""
+    return assessment.status == SelfAssessment.Status.SUBMITTED and is_reviewer_of(user, assessment)
+
+
 def can_reopen(user, assessment: SelfAssessment) -> bool:
-    return assessment.status == SelfAssessment.Status.APPROVED and is_finance_admin(user)
+    return assessment.status == SelfAssessment.Status.APPROVED and is_reopener(user)
+
+
+def can_see_review_queue(user) -> bool:
+    return is_reviewer(user) or is_finance_admin(user)
+
+
+def review_queue(user) -> QuerySet[SelfAssessment]:
+    """Submitted forms waiting for a decision that the user may see: a reviewer's own department's,
+    or all of them for the 财政 administrator (who watches, and does not decide)."""
+    qs = SelfAssessment.objects.filter(status=SelfAssessment.Status.SUBMITTED)
+    if is_finance_admin(user):
+        return qs
+    units = unit_ids(user, Role.REVIEWER)
+    if not units:
+        return qs.none()
+    return qs.filter(Q(project__competent_department__in=units) | Q(project__implementing_unit__parent__in=units))
 
 
 def get_assessment(user, pk, *, for_update=False) -> SelfAssessment:
@@ -117,6 +183,7 @@ def get_assessment(user, pk, *, for_update=False) -> SelfAssessment:
         "project", "project__competent_department", "project__implementing_unit"
     )
     if for_update:
+        # Lock only the form's row: the joined units and project stay free for everyone else.
         qs = qs.select_for_update(of=("self",))
     try:
         return qs.get(pk=pk)
@@ -125,9 +192,7 @@ def get_assessment(user, pk, *, for_update=False) -> SelfAssessment:
 
 
 def get_editable_assessment(user, pk) -> SelfAssessment:
-    """The form if the user may edit it now; 404 outside the user's units, 403-like PermissionDenied inside."""
-    from django.core.exceptions import PermissionDenied
-
+    """The form if the user may edit it now; 404 outside the user's units, PermissionDenied inside."""
     assessment = get_assessment(user, pk)
     if not can_edit(user, assessment):
         raise PermissionDenied

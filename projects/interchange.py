@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from . import scoring
 from .evaluation import current_rules, evaluate
@@ -336,15 +337,18 @@ def _write(a: ParsedAssessment, project: Project, existing: SelfAssessment | Non
         existing.funding_lines.all().delete()
         existing.indicators.all().delete()
     assessment.save()
-    FundingLine.objects.bulk_create([
+    # The audit trail records every row created (a plain bulk_create writes no history rows).
+    bulk_create_with_history([
         FundingLine(
             assessment=assessment, source=source,
             score=a.funding_score if source == "total" else None,
             **a.funding.get(source, {}),
         )
         for source in scoring.FUNDING_SOURCES
-    ])
-    Indicator.objects.bulk_create([Indicator(assessment=assessment, **row) for row in a.indicators])
+    ], FundingLine, default_user=user)
+    bulk_create_with_history(
+        [Indicator(assessment=assessment, **row) for row in a.indicators], Indicator, default_user=user
+    )
     return assessment
 
 

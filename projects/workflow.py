@@ -1,20 +1,32 @@
 """The form's life: draft → submitted → approved, or submitted → returned → submitted.
 
-Each transition is a function: atomic, with the row locked (SELECT … FOR UPDATE) and the version
-checked, so two reviewers acting at once cannot both act; it writes one StatusChange row
-(who, when, old → new, comment) and the history records the field changes.
+Each transition is a function: atomic, with the form's row locked (SELECT … FOR UPDATE) and the
+version the user saw checked, so that two reviewers acting at once cannot both act, and nobody acts
+on a form that changed under them. It writes one StatusChange row (who, when, old → new, comment);
+django-simple-history records the field changes with the same user. Side effects (the log line)
+run only once the transaction has committed.
+
+Refusals raise TransitionRefused with a message a clerk understands and a `code` that tells the
+views how to answer: FORBIDDEN (the role does not allow it: 403), STALE or STATE (the form changed or
+is not in a state for it: 409), INVALID (the input is wrong: 400).
 """
 
+import logging
+from decimal import Decimal, InvalidOperation
+
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import access
 from .models import SelfAssessment, StatusChange
 
 Status = SelfAssessment.Status
+logger = logging.getLogger(__name__)
 
-# The only moves the product allows.
+# The only moves the product allows: action -> (from states, to state).
 TRANSITIONS = {
     "submit": ({Status.DRAFT, Status.RETURNED}, Status.SUBMITTED),
     "approve": ({Status.SUBMITTED}, Status.APPROVED),
@@ -22,35 +34,136 @@ TRANSITIONS = {
     "reopen": ({Status.APPROVED}, Status.RETURNED),
 }
 
+ACTION_LABELS = {
+    "submit": gettext_lazy("提交审核"),
+    "approve": gettext_lazy("审核通过"),
+    "return": gettext_lazy("退回修改"),
+    "reopen": gettext_lazy("重新打开"),
+    "review": gettext_lazy("记录审核得分和审核意见"),
+}
+
+# 审核得分 is out of 100, like the form's 总分 (the column is DECIMAL(5, 2)).
+REVIEW_SCORE_MAX = Decimal(100)
+REVIEW_SCORE_QUANTUM = Decimal("0.01")
+
+_UNCHANGED = object()
+
 
 class TransitionRefused(Exception):
     """A move that is not allowed now; the message says why, in words a clerk understands."""
 
-    def __init__(self, message, errors=()):
+    FORBIDDEN = "forbidden"
+    STALE = "stale"
+    STATE = "state"
+    INVALID = "invalid"
+
+    def __init__(self, message, errors=(), *, code=INVALID, field=""):
         super().__init__(message)
         self.message = message
         self.errors = tuple(errors)
+        self.code = code
+        self.field = field
 
 
-def _transition(user, pk, action, *, comment="", version=None, allowed, before=None):
+def _stale():
+    return TransitionRefused(
+        _("这份自评表在您打开后已被他人修改或处理，请刷新页面，看过最新内容后再操作。"),
+        code=TransitionRefused.STALE,
+    )
+
+
+def _check_version(assessment, version):
+    if version is None:
+        return
+    try:
+        seen = int(version)
+    except (TypeError, ValueError):
+        raise _stale() from None
+    if seen != assessment.version:
+        raise _stale()
+
+
+def clean_review_score(value) -> Decimal | None:
+    """审核得分 as a Decimal in [0, 100] with at most two decimals; blank is None. The one home of the rule."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        score = Decimal(text)
+    except InvalidOperation:
+        score = None
+    if score is None or not score.is_finite():
+        raise TransitionRefused(
+            _("审核得分“%(value)s”不是数字，请填写 0 到 100 之间的分数。") % {"value": text},
+            code=TransitionRefused.INVALID, field="review_score",
+        )
+    if score < 0 or score > REVIEW_SCORE_MAX:
+        raise TransitionRefused(
+            _("审核得分必须在 0 到 100 之间，您填写的是 %(value)s。") % {"value": text},
+            code=TransitionRefused.INVALID, field="review_score",
+        )
+    if score != score.quantize(REVIEW_SCORE_QUANTUM):
+        raise TransitionRefused(
+            _("审核得分最多保留两位小数，您填写的是 %(value)s。") % {"value": text},
+            code=TransitionRefused.INVALID, field="review_score",
+        )
+    return score.quantize(REVIEW_SCORE_QUANTUM)
+
+
+def _review_fields(assessment, review_score, review_opinion) -> list[str]:
+    """Apply the reviewer's own score and opinion (kept apart from the unit's figures); the changed fields."""
+    changed = []
+    if review_score is not _UNCHANGED:
+        score = clean_review_score(review_score)
+        if score != assessment.review_score:
+            assessment.review_score = score
+            changed.append("review_score")
+    if review_opinion is not _UNCHANGED:
+        opinion = (review_opinion or "").strip()
+        if opinion != assessment.review_opinion:
+            assessment.review_opinion = opinion
+            changed.append("review_opinion")
+    return changed
+
+
+def _save(assessment, user, fields, reason):
+    assessment.version += 1
+    # The history row names the person even outside a request (commands, tests, the task worker).
+    assessment._history_user = user
+    assessment._change_reason = str(reason)[:100]
+    assessment.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _log_on_commit(assessment, action, old, new, user):
+    pk, username = assessment.pk, getattr(user, "username", "")
+    transaction.on_commit(
+        lambda: logger.info("assessment %s: %s %s -> %s by %s", pk, action, old, new, username)
+    )
+
+
+def _transition(user, pk, action, *, may, comment="", version=None, before=None, review=None):
     sources, target = TRANSITIONS[action]
     with transaction.atomic():
         assessment = access.get_assessment(user, pk, for_update=True)
-        if version is not None and int(version) != assessment.version:
-            raise TransitionRefused(_("这份自评表在您打开后已被他人修改或处理，请刷新页面后再操作。"))
+        # Role first: someone the role does not cover learns nothing about the form's state.
+        if not may(user, assessment):
+            raise TransitionRefused(_("您没有权限对这份自评表执行此操作。"), code=TransitionRefused.FORBIDDEN)
+        _check_version(assessment, version)
         if assessment.status not in sources:
             raise TransitionRefused(
-                _("这份自评表当前状态为“%(status)s”，不能执行此操作。") % {"status": assessment.get_status_display()}
+                _("这份自评表当前状态为“%(status)s”，不能%(action)s。")
+                % {"status": assessment.get_status_display(), "action": ACTION_LABELS[action]},
+                code=TransitionRefused.STATE,
             )
-        if not allowed(user, assessment):
-            raise TransitionRefused(_("您没有权限对这份自评表执行此操作。"))
+        fields = _review_fields(assessment, *review) if review else []
         if before:
             before(assessment)
         old = assessment.status
         assessment.status = target
-        assessment.version += 1
         now = timezone.now()
-        fields = ["status", "version", "updated_at"]
+        fields.append("status")
         if target == Status.SUBMITTED:
             assessment.submitted_at = now
             fields.append("submitted_at")
@@ -60,68 +173,116 @@ def _transition(user, pk, action, *, comment="", version=None, allowed, before=N
         if action == "reopen":
             assessment.approved_at = None
             fields.append("approved_at")
-        assessment._change_reason = comment[:100] if comment else action
-        assessment.save(update_fields=fields)
+        _save(assessment, user, fields, ACTION_LABELS[action])
         StatusChange.objects.create(
             assessment=assessment, from_status=old, to_status=target, user=user, comment=comment
         )
+        _log_on_commit(assessment, action, old, target, user)
         return assessment
 
 
+def _required(comment, message):
+    comment = (comment or "").strip()
+    if not comment:
+        raise TransitionRefused(message, code=TransitionRefused.INVALID, field="comment")
+    return comment
+
+
 def submit(user, pk, *, version=None, comment=""):
-    """提交审核: refused while any error of the scoring engine remains."""
+    """提交审核 by a preparer of the unit: refused while any error of the checks remains."""
     from .evaluation import evaluate
 
     def no_errors(assessment):
         errors = evaluate(assessment).errors
         if errors:
             raise TransitionRefused(
-                _("还有 %(n)s 个错误需要修改后才能提交审核。") % {"n": len(errors)}, errors=errors
+                _("还有 %(n)s 个错误需要修改后才能提交审核。") % {"n": len(errors)},
+                errors=errors, code=TransitionRefused.INVALID,
             )
 
-    return _transition(user, pk, "submit", comment=comment, version=version, allowed=access.can_edit,
-                       before=no_errors)
+    return _transition(
+        user, pk, "submit", may=access.is_preparer_of, comment=(comment or "").strip(), version=version,
+        before=no_errors,
+    )
 
 
-def approve(user, pk, *, comment="", version=None):
-    return _transition(user, pk, "approve", comment=comment, version=version, allowed=access.can_review)
+def approve(user, pk, *, comment="", version=None, review_score=_UNCHANGED, review_opinion=_UNCHANGED):
+    """审核通过: the form is locked from now on. The reviewer's own score and opinion may be saved with it."""
+    return _transition(
+        user, pk, "approve", may=access.is_reviewer_of, comment=(comment or "").strip(), version=version,
+        review=(review_score, review_opinion),
+    )
 
 
-def return_for_changes(user, pk, *, comment, version=None):
-    if not comment or not comment.strip():
-        raise TransitionRefused(_("退回时必须填写退回意见，说明需要修改的地方。"))
-    return _transition(user, pk, "return", comment=comment.strip(), version=version, allowed=access.can_review)
+def return_for_changes(user, pk, *, comment, version=None, review_score=_UNCHANGED, review_opinion=_UNCHANGED):
+    """退回修改: the unit must be told what to change, so the comment is mandatory."""
+    comment = _required(comment, _("退回时必须填写退回意见，说明需要修改的地方。"))
+    return _transition(
+        user, pk, "return", may=access.is_reviewer_of, comment=comment, version=version,
+        review=(review_score, review_opinion),
+    )
 
 
 def reopen(user, pk, *, comment, version=None):
-    """An administrator reopens an approved form, with a written reason."""
-    if not comment or not comment.strip():
-        raise TransitionRefused(_("重新打开已审核的自评表必须填写理由。"))
-    return _transition(user, pk, "reopen", comment=comment.strip(), version=version, allowed=access.can_reopen)
+    """The 财政 administrator reopens an approved form (back to 已退回), with a written reason."""
+    comment = _required(comment, _("重新打开已审核的自评表必须填写理由。"))
+    return _transition(user, pk, "reopen", may=lambda u, _a: access.is_reopener(u), comment=comment,
+                       version=version)
+
+
+def record_review(user, pk, *, version=None, review_score=_UNCHANGED, review_opinion=_UNCHANGED):
+    """Save the reviewer's 审核得分 / 审核意见 without deciding yet (submitted forms only).
+
+    Returns (assessment, changed): nothing is written, and the version stays, when nothing changed.
+    """
+    with transaction.atomic():
+        assessment = access.get_assessment(user, pk, for_update=True)
+        if not access.is_reviewer_of(user, assessment):
+            raise TransitionRefused(_("您没有权限对这份自评表执行此操作。"), code=TransitionRefused.FORBIDDEN)
+        _check_version(assessment, version)
+        if assessment.status != Status.SUBMITTED:
+            raise TransitionRefused(
+                _("这份自评表当前状态为“%(status)s”，只有已提交待审核的自评表可以记录审核意见。")
+                % {"status": assessment.get_status_display()},
+                code=TransitionRefused.STATE,
+            )
+        fields = _review_fields(assessment, review_score, review_opinion)
+        if not fields:
+            return assessment, False
+        _save(assessment, user, fields, ACTION_LABELS["review"])
+        _log_on_commit(assessment, "review", assessment.status, assessment.status, user)
+        return assessment, True
+
+
+def latest_return_prefetch():
+    """The reviewers' return comments, newest first, as `return_changes` (one query for any number of forms)."""
+    return Prefetch(
+        "status_changes",
+        queryset=StatusChange.objects.filter(to_status=Status.RETURNED)
+        .select_related("user")
+        .order_by("-created_at", "-id"),
+        to_attr="return_changes",
+    )
 
 
 def inbox(user):
-    """What needs the user now: returned forms for preparers, waiting submissions for reviewers."""
-    from .models import Membership
-
+    """What needs the user now: returned forms for preparers (with the reviewer's latest comment in
+    `return_changes.0`), waiting submissions for reviewers (oldest first)."""
     returned = SelfAssessment.objects.none()
     waiting = SelfAssessment.objects.none()
-    if access.is_preparer(user) or user.is_superuser:
+    if access.is_preparer(user):
         returned = (
             SelfAssessment.objects.filter(
                 status=Status.RETURNED,
-                project__implementing_unit__in=access.unit_ids(user, Membership.Role.PREPARER),
+                project__implementing_unit__in=access.unit_ids(user, access.Role.PREPARER),
             )
-            .select_related("project")
-            .order_by("updated_at")
+            .select_related("project", "project__implementing_unit")
+            .prefetch_related(latest_return_prefetch())
+            .order_by("updated_at", "pk")
         )
     if access.is_reviewer(user):
-        units = access.unit_ids(user, Membership.Role.REVIEWER)
-        from django.db.models import Q
-
         waiting = (
-            SelfAssessment.objects.filter(status=Status.SUBMITTED)
-            .filter(Q(project__competent_department__in=units) | Q(project__implementing_unit__parent__in=units))
+            access.review_queue(user)
             .select_related("project", "project__implementing_unit")
             .order_by("submitted_at", "pk")
         )

@@ -1,0 +1,340 @@
+"""The audit trail in plain language: who changed what, when, old → new.
+
+The record itself is django-simple-history's (one historical row per create, change and delete of the
+form, its funding lines, indicators and attachments) plus the workflow's StatusChange rows; this
+module only reads them. `load(assessment)` fetches everything in a fixed number of queries (one per
+table, whatever the length of the history); `timeline()` and `submission_diff()` work on what it
+fetched, in memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import scoring
+from .models import Attachment, FundingLine, Indicator, SelfAssessment, StatusChange
+
+# The fields a person entered, in the order of the printed form. Bookkeeping (version, timestamps,
+# status: the workflow's own log says that better) is left out of the plain-language history.
+TRACKED: dict[type, tuple[str, ...]] = {
+    SelfAssessment: (
+        "amount_unit", "goal_expected", "goal_actual", "funding_weight", "printed_execution_rate",
+        "printed_total", "review_score", "review_opinion",
+    ),
+    FundingLine: ("initial_budget", "annual_budget", "executed", "score"),
+    Indicator: (
+        "position", "level1", "level2", "name", "target", "actual", "nature", "measure_unit", "target_value",
+        "actual_value", "achievement", "weight", "score", "deviation",
+    ),
+    Attachment: ("original_name", "content_type", "size"),
+}
+# The reviewer's own fields are not the unit's changes between two submissions.
+REVIEWER_FIELDS = frozenset({"review_score", "review_opinion"})
+
+# Saves of one request land within milliseconds; a person's next save is seconds away at least.
+GROUP_WINDOW = timedelta(seconds=5)
+
+CREATED, CHANGED, DELETED, STATUS = "created", "changed", "deleted", "status"
+KIND_LABELS = {
+    CREATED: gettext_lazy("新增"),
+    CHANGED: gettext_lazy("修改"),
+    DELETED: gettext_lazy("删除"),
+    STATUS: gettext_lazy("状态"),
+}
+_HISTORY_KIND = {"+": CREATED, "~": CHANGED, "-": DELETED}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    label: str
+    old: str
+    new: str
+    old_blank: bool = False  # nothing was entered before (shown as such, not as a value struck out)
+    new_blank: bool = False
+
+
+@dataclass
+class Entry:
+    when: datetime
+    user: object  # the User, or None for the system (imports, commands)
+    kind: str  # created / changed / deleted / status
+    subject: str  # "自评表", "项目资金 · 年度资金总额", "三级指标“培训人次”", "佐证材料“a.pdf”"
+    changes: tuple[FieldChange, ...] = ()
+    comment: str = ""
+    reason: str = ""
+    from_status: str = ""
+    to_status: str = ""
+    to_status_code: str = ""
+
+    @property
+    def kind_label(self):
+        return KIND_LABELS[self.kind]
+
+
+@dataclass
+class Event:
+    """What one person did at one moment (one save touches the form and several of its rows)."""
+
+    when: datetime
+    user: object
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def who(self) -> str:
+        return display_user(self.user)
+
+    @property
+    def change_count(self) -> int:
+        return sum(len(e.changes) or 1 for e in self.entries)
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    kind: str  # created / changed / deleted
+    subject: str
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class SubmissionDiff:
+    """What the unit changed between two moments (the previous and the latest submission)."""
+
+    since: datetime
+    until: datetime | None  # None: up to now
+    rows: list[DiffRow]
+
+
+@dataclass
+class HistoryData:
+    assessment: SelfAssessment
+    rows: dict[type, list]  # model -> its historical rows, oldest first
+    status_changes: list[StatusChange]
+
+    @property
+    def submissions(self) -> list[StatusChange]:
+        return [c for c in self.status_changes if c.to_status == SelfAssessment.Status.SUBMITTED]
+
+
+def display_user(user) -> str:
+    if user is None:
+        return _("系统")
+    return user.get_full_name() or user.get_username()
+
+
+def load(assessment: SelfAssessment) -> HistoryData:
+    """Every historical row of the form and its rows, and the workflow log: five queries."""
+    rows = {
+        SelfAssessment: SelfAssessment.history.filter(id=assessment.pk),
+        FundingLine: FundingLine.history.filter(assessment_id=assessment.pk),
+        Indicator: Indicator.history.filter(assessment_id=assessment.pk),
+        Attachment: Attachment.history.filter(assessment_id=assessment.pk),
+    }
+    fetched = {
+        model: list(qs.select_related("history_user").order_by("history_date", "history_id"))
+        for model, qs in rows.items()
+    }
+    changes = list(
+        StatusChange.objects.filter(assessment_id=assessment.pk).select_related("user").order_by("created_at", "id")
+    )
+    return HistoryData(assessment=assessment, rows=fetched, status_changes=changes)
+
+
+# --- values in words ------------------------------------------------------------------------------------
+
+_FIELD_CACHE: dict[tuple[type, str], object] = {}
+
+
+def _field(model, name):
+    key = (model, name)
+    if key not in _FIELD_CACHE:
+        _FIELD_CACHE[key] = model._meta.get_field(name)
+    return _FIELD_CACHE[key]
+
+
+def label_of(model, name) -> str:
+    return str(_field(model, name).verbose_name)
+
+
+def display_value(model, name, value) -> str:
+    if value is None or value == "":
+        return _("（空）")
+    f = _field(model, name)
+    if f.choices:
+        return str(dict(f.flatchoices).get(value, value))
+    if isinstance(value, Decimal):
+        return scoring.format_decimal(value)
+    return str(value)
+
+
+def subject_of(model, row) -> str:
+    if model is SelfAssessment:
+        return _("自评表")
+    if model is FundingLine:
+        return _("项目资金 · %(source)s") % {"source": display_value(FundingLine, "source", row.source)}
+    if model is Indicator:
+        if row.name:
+            return _("三级指标“%(name)s”") % {"name": row.name}
+        return _("%(level2)s下未命名的三级指标") % {"level2": display_value(Indicator, "level2", row.level2)}
+    return _("佐证材料“%(name)s”") % {"name": row.original_name}
+
+
+def _changes(model, old, new, fields) -> tuple[FieldChange, ...]:
+    out = []
+    for name in fields:
+        before = getattr(old, name) if old is not None else None
+        after = getattr(new, name) if new is not None else None
+        if _same(before, after):
+            continue
+        out.append(FieldChange(
+            label_of(model, name), display_value(model, name, before), display_value(model, name, after),
+            old_blank=before in (None, ""), new_blank=after in (None, ""),
+        ))
+    return tuple(out)
+
+
+def _same(a, b) -> bool:
+    # "" and None are both "nothing entered"; 10 and 10.00 are the same amount.
+    if a in (None, "") and b in (None, ""):
+        return True
+    return a == b
+
+
+# --- the timeline ---------------------------------------------------------------------------------------
+
+
+def entries(data: HistoryData) -> list[Entry]:
+    """One entry per created / changed / deleted row and per status change, oldest first."""
+    out: list[Entry] = []
+    for model, rows in data.rows.items():
+        fields = TRACKED[model]
+        previous: dict[int, object] = {}
+        for row in rows:
+            kind = _HISTORY_KIND[row.history_type]
+            before = previous.get(row.id)
+            previous[row.id] = row
+            if kind == CREATED:
+                changes = _changes(model, None, row, fields)
+            elif kind == DELETED:
+                changes = _changes(model, before or row, None, fields)
+            else:
+                if before is None:
+                    # The row was written without a history row (a bulk insert): the new values are
+                    # known, the old ones are not, and saying so is better than hiding the change.
+                    changes = tuple(
+                        FieldChange(c.label, _("（无更早记录）"), c.new, old_blank=True)
+                        for c in _changes(model, None, row, fields)
+                    )
+                else:
+                    changes = _changes(model, before, row, fields)
+                if not changes:
+                    # Only bookkeeping changed (status, version): the workflow log tells that story.
+                    continue
+            out.append(Entry(
+                when=row.history_date, user=row.history_user, kind=kind, subject=subject_of(model, row),
+                changes=changes, reason=row.history_change_reason or "",
+            ))
+    for change in data.status_changes:
+        out.append(Entry(
+            when=change.created_at, user=change.user, kind=STATUS, subject=_("自评表"), comment=change.comment,
+            from_status=change.get_from_status_display(), to_status=change.get_to_status_display(),
+            to_status_code=change.to_status,
+        ))
+    out.sort(key=lambda e: e.when)
+    return out
+
+
+def timeline(data: HistoryData, *, newest_first=True) -> list[Event]:
+    """Entries grouped by person and moment: what one save or one decision did."""
+    events: list[Event] = []
+    for entry in entries(data):
+        last = events[-1] if events else None
+        user_id = getattr(entry.user, "pk", None)
+        if last is not None and getattr(last.user, "pk", None) == user_id and entry.when - last.when <= GROUP_WINDOW:
+            last.entries.append(entry)
+        else:
+            events.append(Event(when=entry.when, user=entry.user, entries=[entry]))
+    if newest_first:
+        events.reverse()
+    return events
+
+
+# --- what changed between two submissions ---------------------------------------------------------------
+
+
+def _state_at(rows, moment: datetime | None) -> dict[int, object]:
+    """The latest version of each row at `moment` (None: now), without rows deleted by then."""
+    state: dict[int, object] = {}
+    for row in rows:
+        if moment is not None and row.history_date > moment:
+            break
+        if row.history_type == "-":
+            state.pop(row.id, None)
+        else:
+            state[row.id] = row
+    return state
+
+
+def _diff_rows(model, old_state, new_state, fields, key=None) -> list[DiffRow]:
+    """Rows are matched by id; rows deleted and re-created by an edit page are matched by `key`."""
+    out: list[DiffRow] = []
+    removed = [old_state[i] for i in old_state if i not in new_state]
+    added = [new_state[i] for i in new_state if i not in old_state]
+    pairs = [(old_state[i], new_state[i]) for i in old_state if i in new_state]
+    if key is not None:
+        unmatched = []
+        for row in added:
+            match = next((r for r in removed if key(r) == key(row)), None)
+            if match is None:
+                unmatched.append(row)
+            else:
+                removed.remove(match)
+                pairs.append((match, row))
+        added = unmatched
+    for old, new in pairs:
+        for change in _changes(model, old, new, fields):
+            out.append(DiffRow(CHANGED, subject_of(model, new), change.label, change.old, change.new))
+    for row in removed:
+        out.append(DiffRow(DELETED, subject_of(model, row), _("整行"), _summary(model, row, fields), _("（已删除）")))
+    for row in added:
+        out.append(DiffRow(CREATED, subject_of(model, row), _("整行"), _("（新增）"), _summary(model, row, fields)))
+    return out
+
+
+def _summary(model, row, fields) -> str:
+    parts = [
+        f"{label_of(model, name)}：{display_value(model, name, getattr(row, name))}"
+        for name in fields
+        if name != "position" and getattr(row, name) not in (None, "")
+    ]
+    return "；".join(parts)
+
+
+def submission_diff(data: HistoryData) -> SubmissionDiff | None:
+    """What the unit changed between the previous and the latest submission (a form under review), or
+    since the latest submission (a form back with the unit). None when there is nothing to compare."""
+    submissions = data.submissions
+    status = data.assessment.status
+    if status == SelfAssessment.Status.SUBMITTED and len(submissions) >= 2:
+        since, until = submissions[-2].created_at, submissions[-1].created_at
+    elif status in SelfAssessment.EDITABLE_STATUSES and submissions:
+        since, until = submissions[-1].created_at, None
+    else:
+        return None
+    rows: list[DiffRow] = []
+    for model, key in (
+        (SelfAssessment, None),
+        (FundingLine, lambda r: r.source),
+        (Indicator, lambda r: (r.level1, r.level2, r.name)),
+        (Attachment, lambda r: r.original_name),
+    ):
+        fields = tuple(f for f in TRACKED[model] if f not in REVIEWER_FIELDS)
+        history = data.rows[model]
+        rows += _diff_rows(model, _state_at(history, since), _state_at(history, until), fields, key)
+    return SubmissionDiff(since=since, until=until, rows=rows)
