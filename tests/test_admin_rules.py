@@ -45,7 +45,8 @@ def other_assessment(other_unit, other_department):
 
 
 @pytest.fixture
-def approved(assessment, preparer, reviewer):
+def approved(assessment, preparer, reviewer, attachment):
+    # The attachment is added while the form is a draft: once approved, nothing can be added.
     workflow.submit(preparer, assessment.pk)
     workflow.approve(reviewer, assessment.pk, comment="同意")
     assessment.refresh_from_db()
