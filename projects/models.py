@@ -6,9 +6,11 @@ database constraints; everything a unit may legitimately get wrong is a *check* 
 shown to people, never silently corrected.
 """
 
+import os
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -433,3 +435,68 @@ class ScoringRules(models.Model):
             grade_bands=((self.excellent_min, "优"), (self.good_min, "良"), (self.fair_min, "中")),
             score_tolerance=self.score_tolerance,
         )
+
+
+class PrintJobStorage(FileSystemStorage):
+    """Batch PDFs live outside MEDIA_ROOT (never served as media): only their owner downloads them, through
+    projects.views.printing. The folder is read from the settings at each use, so tests can move it."""
+
+    @property
+    def base_location(self):
+        return getattr(settings, "PERFEVAL_PRINT_ROOT", settings.BASE_DIR / "var" / "print-jobs")
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None  # no public URL: .url() refuses
+
+    def deconstruct(self):
+        return ("projects.models.PrintJobStorage", (), {})
+
+
+class PrintJob(models.Model):
+    """A batch print (批量打印) running in the background: what was asked, by whom, how far it got."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("生成中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.CASCADE, related_name="print_jobs"
+    )
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    statuses = models.JSONField(_("自评表状态"), default=list, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("份数"), default=0)
+    done = models.PositiveIntegerField(_("已生成"), default=0)
+    pages = models.PositiveIntegerField(_("页数"), default=0)
+    file = models.FileField(_("文件"), storage=PrintJobStorage(), upload_to="%Y/%m/", blank=True, max_length=300)
+    error = models.TextField(_("错误"), blank=True)
+    created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("批量打印")
+        verbose_name_plural = _("批量打印")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(done__lte=F("total")), name="printjob_done_within_total"),
+        ]
+        indexes = [models.Index(fields=["requested_by", "-created_at"], name="printjob_user_recent_idx")]
+
+    def __str__(self):
+        return f"{self.unit} · {self.year} · {self.get_status_display()}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.status == self.Status.DONE else (self.done * 100 // self.total if self.total else 0)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

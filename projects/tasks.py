@@ -1,0 +1,123 @@
+"""Background work: batch printing (批量打印) through Django's tasks framework.
+
+settings.TASKS stores tasks in the database (django_tasks_db); `manage.py db_worker` runs them (`make run`
+starts one). A batch is a PrintJob row: the request records what to print, the task renders it in chunks
+(projects.pdf.render_batch) and writes its progress to the row, which the page polls.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.files import File
+from django.db import transaction
+from django.tasks import task
+from django.utils import timezone
+
+from . import pdf
+from .models import PrintJob, Unit
+
+logger = logging.getLogger(__name__)
+
+# Up to this many forms a batch is rendered in the request (≈ 1.5 s) and sent at once; more go to the worker.
+INLINE_LIMIT = 10
+# Finished batches are kept this long, then removed with their file (the forms themselves stay, of course).
+KEEP_JOBS = timedelta(days=7)
+
+
+class NothingToPrint(Exception):
+    """The selection holds no form the user may see."""
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """What a batch print answered: the PDF itself (small batches) or the background job (large ones)."""
+
+    pdf: bytes | None = None
+    filename: str = ""
+    job: PrintJob | None = None
+
+
+def batch_filename(unit: Unit, year: int) -> str:
+    return f"{unit.name}_{year}_绩效自评表.pdf"
+
+
+def request_batch(user, unit: Unit, year: int, statuses) -> BatchRequest:
+    """Print every form of `unit` for `year` (with these statuses) that `user` may see."""
+    ids = pdf.batch_ids(user, unit, year, statuses)
+    if not ids:
+        raise NothingToPrint
+    title = pdf.batch_title(len(ids), year, unit.name)
+    if len(ids) <= INLINE_LIMIT:
+        buffer = io.BytesIO()
+        # In the web process: one process renders (no pool), the request holds at most INLINE_LIMIT forms.
+        pdf.render_batch(ids, buffer, title=title, workers=1)
+        return BatchRequest(pdf=buffer.getvalue(), filename=batch_filename(unit, year))
+    purge_old_jobs()
+    job = PrintJob.objects.create(
+        requested_by=user, unit=unit, year=year, statuses=sorted(statuses), total=len(ids)
+    )
+    # Enqueued once the row is committed, or the worker could look for a job that does not exist yet.
+    transaction.on_commit(lambda: run_print_job.enqueue(job.pk))
+    return BatchRequest(job=job)
+
+
+def purge_old_jobs(now=None) -> int:
+    """Remove finished batches older than KEEP_JOBS, with their files."""
+    cutoff = (now or timezone.now()) - KEEP_JOBS
+    removed = 0
+    for job in PrintJob.objects.filter(created_at__lt=cutoff).exclude(status=PrintJob.Status.RUNNING):
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+        removed += 1
+    return removed
+
+
+@task()
+def run_print_job(job_id: int) -> int:
+    """Render a PrintJob; returns the number of pages. The forms are selected again now, with the
+    requester's permissions of now: a form moved out of their reach since the request is not printed."""
+    claimed = PrintJob.objects.filter(pk=job_id, status=PrintJob.Status.QUEUED).update(
+        status=PrintJob.Status.RUNNING
+    )
+    if not claimed:
+        return 0  # already taken (a task delivered twice) or removed
+    job = PrintJob.objects.select_related("requested_by", "unit").get(pk=job_id)
+    try:
+        ids = pdf.batch_ids(job.requested_by, job.unit, job.year, job.statuses)
+        if not ids:
+            raise NothingToPrint
+        PrintJob.objects.filter(pk=job_id).update(total=len(ids), done=0)
+
+        def progress(done, total):
+            PrintJob.objects.filter(pk=job_id).update(done=done, total=total)
+
+        with tempfile.TemporaryFile(suffix=".pdf") as stream:
+            pages = pdf.render_batch(
+                ids, stream, title=pdf.batch_title(len(ids), job.year, job.unit.name), progress=progress
+            )
+            stream.seek(0)
+            job.file.save(f"{uuid.uuid4().hex}.pdf", File(stream), save=False)
+        PrintJob.objects.filter(pk=job_id).update(
+            status=PrintJob.Status.DONE, file=job.file.name, pages=pages, done=len(ids), total=len(ids),
+            finished_at=timezone.now(),
+        )
+        return pages
+    except NothingToPrint:
+        _fail(job_id, "nothing")
+        return 0
+    except Exception:
+        logger.exception("batch print %s failed", job_id)
+        _fail(job_id, "error")
+        return 0
+
+
+def _fail(job_id: int, reason: str):
+    # The reason is a code; the page words it for the reader in their language (templates/pdf/job.html).
+    PrintJob.objects.filter(pk=job_id).update(status=PrintJob.Status.FAILED, error=reason, finished_at=timezone.now())

@@ -1,0 +1,144 @@
+"""打印: the official form as a PDF, one form or a whole unit's year (issue 5).
+
+Thin views: the first line fetches through projects.access (404 outside the user's units), then one service
+call (projects.pdf / projects.tasks), then the response. A batch covers only access.visible_units and, within
+them, only forms access.visible_assessments allows; a batch job is its requester's alone.
+"""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .. import access, pdf, tasks
+from ..models import PrintJob, SelfAssessment, Unit
+
+RECENT_JOBS = 10
+
+
+def pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    # A form's content is not for shared caches.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def assessment_pdf(request, pk):
+    assessment = access.get_assessment(request.user, pk)
+    content = pdf.render_assessment(assessment)
+    filename = f"{assessment.project.name}_{assessment.year}_绩效自评表.pdf"
+    return pdf_response(content, filename)
+
+
+class BatchPrintForm(forms.Form):
+    unit = forms.ModelChoiceField(
+        label=gettext_lazy("单位"),
+        queryset=Unit.objects.none(),
+        empty_label=None,
+        help_text=gettext_lazy("选择主管部门时，打印该部门主管的全部项目及其下属实施单位的自评表。"),
+        error_messages={
+            "required": gettext_lazy("请选择要打印的单位。"),
+            "invalid_choice": gettext_lazy("所选单位不在您可查看的范围内，请从列表中选择。"),
+        },
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    year = forms.TypedChoiceField(
+        label=gettext_lazy("年度"),
+        coerce=int,
+        error_messages={
+            "required": gettext_lazy("请选择年度。"),
+            "invalid_choice": gettext_lazy("所选年度没有您可查看的自评表，请从列表中选择。"),
+        },
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    statuses = forms.MultipleChoiceField(
+        label=gettext_lazy("自评表状态"),
+        choices=SelfAssessment.Status.choices,
+        error_messages={
+            "required": gettext_lazy("请至少勾选一种状态。"),
+            "invalid_choice": gettext_lazy("状态“%(value)s”不存在，请重新勾选。"),
+        },
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = (
+            access.visible_units(user).exclude(kind=Unit.Kind.FINANCE).order_by("kind", "name")
+        )
+        years = access.visible_assessments(user).order_by("-year").values_list("year", flat=True).distinct()
+        self.fields["year"].choices = [(year, _("%(year)s 年度") % {"year": year}) for year in years]
+        self.fields["unit"].label_from_instance = lambda unit: f"{unit.name}（{unit.get_kind_display()}）"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def batch(request):
+    if request.method == "POST":
+        form = BatchPrintForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = tasks.request_batch(request.user, data["unit"], data["year"], data["statuses"])
+            except tasks.NothingToPrint:
+                form.add_error(
+                    None,
+                    _("%(unit)s在 %(year)s 年度没有所选状态的自评表，没有可打印的内容。请换一个单位、年度或状态。")
+                    % {"unit": data["unit"].name, "year": data["year"]},
+                )
+            else:
+                if result.pdf is not None:
+                    return pdf_response(result.pdf, result.filename)
+                return redirect("print_job", pk=result.job.pk)
+    else:
+        form = BatchPrintForm(
+            user=request.user, initial={"statuses": [choice for choice, _label in SelfAssessment.Status.choices]}
+        )
+        if form.fields["year"].choices:
+            form.initial["year"] = form.fields["year"].choices[0][0]
+    jobs = PrintJob.objects.filter(requested_by=request.user).select_related("unit")[:RECENT_JOBS]
+    return render(
+        request, "pdf/batch.html", {"form": form, "jobs": jobs, "inline_limit": tasks.INLINE_LIMIT},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _own_job(request, pk) -> PrintJob:
+    """A batch job is its requester's alone: anybody else gets 404, as for a form outside their units."""
+    try:
+        return PrintJob.objects.select_related("unit").get(pk=pk, requested_by=request.user)
+    except (PrintJob.DoesNotExist, ValueError):
+        raise Http404("no such print job of yours") from None
+
+
+@login_required
+@require_GET
+def job(request, pk):
+    print_job = _own_job(request, pk)
+    template = "pdf/job.html#job-status" if request.headers.get("HX-Request") else "pdf/job.html"
+    return render(request, template, {"job": print_job})
+
+
+@login_required
+@require_GET
+def job_download(request, pk):
+    print_job = _own_job(request, pk)
+    if print_job.status != PrintJob.Status.DONE or not print_job.file:
+        raise Http404("the batch is not ready")
+    try:
+        stream = print_job.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("the batch file has been removed") from None
+    response = FileResponse(
+        stream, content_type="application/pdf", as_attachment=True,
+        filename=tasks.batch_filename(print_job.unit, print_job.year),
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,409 @@
+"""The official form as a PDF (projects.pdf): what it prints, how it pages, what it may fetch, how it looks."""
+
+import io
+import os
+import re
+import subprocess
+from datetime import UTC, datetime
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from pypdf import PdfReader
+
+from projects import interchange, pdf
+from projects.evaluation import current_rules, evaluate
+from projects.models import FundingLine, Indicator, ScoringRules, SelfAssessment
+
+from .factories import AssessmentFactory, complete_assessment
+
+REFERENCE = Path(__file__).resolve().parent / "reference" / "seed_official_form.png"
+D = Decimal
+
+
+# --- helpers shared by the PDF tests ---------------------------------------------------------------------
+
+
+def import_seeds(document, names=None):
+    """The published 2022 forms (projects/demo/forms_2022.json), all or those named, as stored forms."""
+    if names is not None:
+        document = {**document, "assessments": [a for a in document["assessments"] if a["project"] in names]}
+    return interchange.import_document(document)
+
+
+def seed(document, name):
+    return import_seeds(document, [name])[0]
+
+
+def pages_text(content: bytes) -> list[str]:
+    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages]
+
+
+def squeeze(text: str) -> str:
+    """Text without any whitespace: a cell's text may wrap anywhere in the PDF."""
+    return re.sub(r"\s+", "", text)
+
+
+def sheet_of(assessment):
+    funding = list(assessment.funding_lines.all())
+    indicators = list(assessment.indicators.order_by("position", "id"))
+    return pdf.build_sheet(assessment, funding, indicators, evaluate(assessment, current_rules()))
+
+
+def approve(assessment, when=datetime(2023, 3, 1, 2, 0, tzinfo=UTC)):
+    SelfAssessment.objects.filter(pk=assessment.pk).update(status="approved", approved_at=when)
+    assessment.refresh_from_db()
+    return assessment
+
+
+def long_assessment(project, rows=60):
+    """A form far beyond one page: many indicators with long texts, uniquely named to find them."""
+    assessment = complete_assessment(project, goal_expected="预期目标很长。" * 80, goal_actual="完成情况很长。" * 80)
+    assessment.indicators.all().delete()
+    for i in range(rows):
+        Indicator.objects.create(
+            assessment=assessment, position=i + 1, level1="output", level2=("quantity", "quality")[i // 30],
+            name=f"长表指标第{i + 1:02d}项" + "（说明文字）" * 3, target="完成率 100%", actual="完成率 100%",
+            weight=D(1), score=D(1), deviation="",
+        )
+    return assessment
+
+
+# --- what the official table prints ---------------------------------------------------------------------
+
+
+def test_cells_print_what_the_unit_declared_and_notes_state_the_computed_figures(db, demo_document):
+    # 社区党校 printed 执行率 45% although 0.48 / 1.5 = 32 %; its 得分 5 and 总分 94 follow from that.
+    sheet = sheet_of(seed(demo_document, "社区党校"))
+    total_row = sheet.funding[0]
+    assert total_row.rate.text == "45%" and total_row.rate.note == 1
+    assert total_row.score.text == "5" and total_row.score.note == 2
+    assert sheet.total.text == "94" and sheet.total.note == 3
+    assert "32.00%" in sheet.notes[0] and "45%" in sheet.notes[0]
+    assert "3" in sheet.notes[1] and "5" in sheet.notes[1]
+    assert "94" in sheet.notes[2] and "92" in sheet.notes[2]
+    # Nothing was changed on the form itself.
+    assert FundingLine.objects.get(assessment__project__name="社区党校", source="total").score == D(5)
+
+
+def test_a_form_without_a_printed_rate_prints_the_computed_one_and_no_notes(assessment):
+    sheet = sheet_of(assessment)
+    assert sheet.funding[0].rate == pdf.Figure("100%")
+    assert sheet.funding[0].score == pdf.Figure("10")
+    assert sheet.total == pdf.Figure("100")
+    assert sheet.weights_total == "100"
+    assert sheet.notes == []
+
+
+def test_sub_rows_print_their_own_rate_and_dashes_for_weight_and_score(assessment):
+    current, carryover = sheet_of(assessment).funding[1:3]
+    assert (current.label, current.rate.text, current.weight, current.score.text) == (
+        "其中：当年财政拨款", "100%", "—", "—"
+    )
+    assert (carryover.annual_budget, carryover.rate.text) == ("", "")
+
+
+def test_total_note_when_the_entered_funding_score_is_not_the_computed_one(assessment):
+    FundingLine.objects.filter(assessment=assessment, source="total").update(executed=D(50))
+    FundingLine.objects.filter(assessment=assessment, source="current_appropriation").update(executed=D(50))
+    sheet = sheet_of(assessment)  # 50 % executed: 5 points, the unit entered 10
+    assert sheet.funding[0].score == pdf.Figure("10", 1)
+    assert sheet.total == pdf.Figure("100", 2)
+    assert "95" in sheet.notes[1]
+
+
+def test_level1_and_level2_cells_merge_over_their_rows_in_source_order(assessment):
+    Indicator.objects.create(
+        assessment=assessment, position=2, level1="output", level2="quality", name="第二个质量指标",
+        target="1", actual="1", weight=D(0), score=D(0),
+    )
+    rows = sheet_of(assessment).indicators
+    assert [(r.level1.text, r.level1.rows) if r.level1 else None for r in rows] == [
+        ("产出指标", 5), None, None, None, None, ("效益指标", 1), ("满意度指标", 1)
+    ]
+    assert [(r.level2.text, r.level2.rows) if r.level2 else None for r in rows][:5] == [
+        ("数量指标", 1), ("质量指标", 2), None, ("时效指标", 1), ("成本指标", 1)
+    ]
+
+
+def test_the_mark_follows_the_status(assessment):
+    assert pdf.mark_for(assessment) == "草稿"
+    assessment.status = "submitted"
+    assert pdf.mark_for(assessment) == "未审核"
+    assessment.status = "returned"
+    assert pdf.mark_for(assessment) == "草稿"
+    assessment.status = "approved"
+    assert pdf.mark_for(assessment) == ""
+
+
+# --- the PDF ----------------------------------------------------------------------------------------------
+
+
+def test_the_pdf_text_holds_every_field_of_the_form(db, demo_document):
+    assessment = seed(demo_document, "综合党委经费")
+    text = squeeze("".join(pages_text(pdf.render_assessment(assessment))))
+    project = assessment.project
+    for value in (
+        "财政项目支出绩效自评表", "（2022年度）", project.name, project.competent_department.name,
+        project.implementing_unit.name, "项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率",
+        "得分", "年度资金总额", "其中：当年财政拨款", "上年结转资金", "其他资金", "44.32", "20.33", "48%",
+        "年度总体目标", "预期目标", "实际完成情况", "绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值",
+        "实际完成值", "偏差原因分析及改进措施", "总分", "93", "45.87%",
+    ):
+        assert squeeze(value) in text, value
+    assert squeeze(assessment.goal_expected) in text
+    assert squeeze(assessment.goal_actual) in text
+    for row in assessment.indicators.all():
+        for value in (row.get_level1_display(), row.get_level2_display(), row.name, row.target, row.actual,
+                      row.deviation):
+            assert squeeze(value) in text, value
+
+
+def test_an_ordinary_form_fits_one_a4_page(db, demo_document, project):
+    for assessment in import_seeds(demo_document):
+        reader = PdfReader(io.BytesIO(pdf.render_assessment(assessment)))
+        assert len(reader.pages) == 1, assessment.project.name
+        box = reader.pages[0].mediabox
+        assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 portrait in points
+    # About 15 indicators and goal texts of a few hundred characters still fit.
+    busy = complete_assessment(project, goal_expected="按计划完成年度工作任务，" * 25, goal_actual="已完成。" * 60)
+    for i in range(9):
+        Indicator.objects.create(
+            assessment=busy, position=10 + i, level1="benefit", level2="social", name=f"社会效益指标{i}",
+            target="完成率 100%", actual="完成率 95%", weight=D(0), score=D(0), deviation="进一步加强管理。" * 2,
+        )
+    assert busy.indicators.count() == 15
+    assert len(pages_text(pdf.render_assessment(busy))) == 1
+
+
+def test_a_long_form_flows_with_the_header_repeated_and_no_row_cut(db, project):
+    texts = pages_text(pdf.render_assessment(long_assessment(project)))
+    assert len(texts) >= 3
+    for number, text in enumerate(texts, start=1):
+        assert "一级指标" in text, f"page {number} lacks the indicator header"
+        assert f"第 {number} 页" in text or f"第{number}页" in squeeze(text)
+    for i in range(1, 61):
+        name = squeeze(f"长表指标第{i:02d}项" + "（说明文字）" * 3)
+        # A row is never split: its whole text is on exactly one page.
+        assert sum(name in squeeze(text) for text in texts) == 1, name
+
+
+def test_drafts_and_submitted_forms_carry_a_mark_and_approved_ones_the_approval_date(assessment):
+    assert "草稿" in pages_text(pdf.render_assessment(assessment))[0]
+    SelfAssessment.objects.filter(pk=assessment.pk).update(status="submitted")
+    assessment.refresh_from_db()
+    assert "未审核" in pages_text(pdf.render_assessment(assessment))[0]
+    text = pages_text(pdf.render_assessment(approve(assessment)))[0]
+    assert "草稿" not in text and "未审核" not in text
+    assert "审核通过日期：2023年3月1日" in squeeze(text)  # 02:00 UTC is 10:00 in Asia/Shanghai
+
+
+def test_the_pdf_has_a_title_and_metadata_and_real_text(assessment):
+    reader = PdfReader(io.BytesIO(pdf.render_assessment(assessment)))
+    meta = reader.metadata
+    assert meta.title == f"财政项目支出绩效自评表 · {assessment.project.name}（2023 年度）"
+    assert meta.author == assessment.project.implementing_unit.name
+    assert meta.creator == "perfeval"
+    fonts = {font["/BaseFont"] for font in _fonts(reader)}
+    assert fonts and all("+" in name for name in fonts)  # embedded subsets, not pictures of text
+    assert [item.title for item in reader.outline] == [f"{assessment.project.name}（2023）"]
+
+
+def _fonts(reader):
+    for page in reader.pages:
+        yield from (f.get_object() for f in page["/Resources"]["/Font"].values())
+
+
+def test_the_pdf_is_chinese_whatever_the_interface_language(assessment, settings):
+    from django.utils import translation
+
+    with translation.override("en"):
+        text = squeeze(pages_text(pdf.render_assessment(assessment))[0])
+    assert "财政项目支出绩效自评表" in text and "年度资金总额" in text
+
+
+def test_queries_do_not_grow_with_the_indicators(db, project, django_assert_num_queries):
+    small = complete_assessment(project)
+    big = long_assessment(AssessmentFactory(year=2021).project, rows=40)
+    ScoringRules.load()  # the rules row exists on any installation that has forms
+    with django_assert_num_queries(4) as small_queries:
+        pdf.render_assessment(small)
+    with django_assert_num_queries(4):
+        pdf.render_assessment(big)
+    assert "projects_indicator" in " ".join(q["sql"] for q in small_queries.captured_queries)
+
+
+def test_harfbuzz_subsets_the_fonts():
+    # Without libharfbuzz-subset0 WeasyPrint falls back to fontTools: seconds per CJK form.
+    assert pdf.harfbuzz_subset_available()
+
+
+def test_the_configured_font_family_is_used(assessment, settings):
+    settings.PERFEVAL_PDF_FONT_FAMILY = '"Noto Sans CJK SC"'
+    pdf.reset_renderer()
+    try:
+        reader = PdfReader(io.BytesIO(pdf.render_assessment(assessment)))
+        assert pdf.configured_families() == ["Noto Sans CJK SC"]
+        assert pdf.renderer().fonts  # the sans face was pre-subset too
+        assert squeeze(reader.pages[0].extract_text()).startswith("财政项目支出绩效自评表")
+    finally:
+        settings.PERFEVAL_PDF_FONT_FAMILY = '"Noto Serif CJK SC", "Noto Serif CJK"'
+        pdf.reset_renderer()
+
+
+@pytest.mark.parametrize("value", ['"Noto"; } body { display: none', "url(file:///etc/passwd)", ""])
+def test_a_font_family_setting_that_is_not_a_family_list_is_refused(settings, value):
+    settings.PERFEVAL_PDF_FONT_FAMILY = value
+    with pytest.raises(ValueError, match="PERFEVAL_PDF_FONT_FAMILY"):
+        pdf.configured_families()
+
+
+# --- safety: the renderer reads nothing but our own static files -----------------------------------------
+
+HOSTILE = (
+    '<img src="file:///etc/passwd"><link rel="stylesheet" href="file:///etc/passwd">'
+    '<style>@import url("http://127.0.0.1:9/x.css"); body { background: url(file:///etc/shadow) }</style>'
+    '<object data="file:///etc/hostname"></object><a href="javascript:alert(1)">x</a> ../../etc/passwd'
+)
+
+
+@pytest.fixture
+def no_reads(monkeypatch):
+    """Fails the test if WeasyPrint's own fetching (files, network, data:) is ever reached."""
+    from urllib import request
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"the renderer tried to fetch {args[1:]!r}")
+
+    monkeypatch.setattr(request.OpenerDirector, "open", refuse)
+    pdf.renderer()  # prepared beforehand: it fetches our own pre-subset fonts once per process
+    seen = []
+    resolve = pdf.resolve_static_url
+
+    def spy(url):
+        seen.append(url)
+        return resolve(url)
+
+    monkeypatch.setattr(pdf, "resolve_static_url", spy)
+    return seen
+
+
+def test_form_text_is_printed_as_text_and_makes_the_renderer_fetch_nothing(assessment, no_reads):
+    SelfAssessment.objects.filter(pk=assessment.pk).update(goal_expected=HOSTILE, goal_actual="https://example.com/x.png")
+    Indicator.objects.filter(assessment=assessment, position=1).update(name='<img src="/etc/passwd">')
+    assessment.refresh_from_db()
+    text = squeeze(pages_text(pdf.render_assessment(assessment))[0])
+    assert squeeze('<img src="file:///etc/passwd">') in text  # escaped: shown, not obeyed
+    assert squeeze('<img src="/etc/passwd">') in text
+    assert "root:" not in text
+    assert no_reads == []  # nothing was even asked for
+
+
+def test_even_markup_reaching_the_renderer_cannot_read_a_file_or_an_address(db, no_reads):
+    content = pdf.html_to_pdf(f"<html><body><p>安全</p>{HOSTILE}<img src='/static/pdf/print.css'></body></html>")
+    text = "".join(pages_text(content))
+    assert "安全" in text and "root:" not in text
+    assert no_reads  # every resource went through the restricted fetcher, which refused or served static
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://example.com/x.png",
+        "https://example.com/static/pdf/print.css",
+        "https://perfeval.invalid/etc/passwd",
+        "https://perfeval.invalid/static/../../../etc/passwd",
+        "https://perfeval.invalid/static/%2e%2e/%2e%2e/etc/passwd",
+        "https://perfeval.invalid/static/pdf/print.css?x=1",
+        "https://perfeval.invalid/static/pdf/missing.css",
+        "https://perfeval.invalid/static/pdf/print.txt",
+        "https://perfeval.invalid/_fonts/../../etc/passwd",
+        "https://perfeval.invalid/_fonts/not-ours.otf",
+        "data:text/css,body{}",
+    ],
+)
+def test_the_fetcher_refuses_anything_but_our_static_files(url):
+    with pytest.raises(pdf.FetchRefused):
+        pdf.resolve_static_url(url)
+
+
+def test_the_fetcher_serves_our_static_files():
+    assert pdf.resolve_static_url("https://perfeval.invalid/static/pdf/print.css") == Path(
+        finders.find("pdf/print.css")
+    )
+    response = pdf.static_only_fetcher().fetch("https://perfeval.invalid/static/pdf/ua.css")
+    assert response.content_type == "text/css"
+    assert b"table-header-group" in response.read()
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+
+
+def test_our_user_agent_stylesheet_covers_every_element_the_pdf_uses(db, demo_document):
+    forms = import_seeds(demo_document, ["社区党校"])  # with notes
+    parser = _Tags()
+    parser.feed(pdf.official_html(pdf.forms_queryset(SelfAssessment.objects.filter(pk=forms[0].pk)), current_rules()))
+    parser.feed(render_to_string("pdf/colgroup.html"))
+    ua = Path(finders.find("pdf/ua.css")).read_text()
+    covered = set(re.findall(r"(?<![\w.#:-])([a-z][a-z0-9]*)(?=[\s,{])", re.sub(r"/\*.*?\*/", "", ua, flags=re.S)))
+    assert parser.tags <= covered, parser.tags - covered
+
+
+# --- the picture: a layout regression fails the suite -----------------------------------------------------
+
+
+def rasterize(content: bytes, folder: Path, dpi=50):
+    from PIL import Image
+
+    source = folder / "form.pdf"
+    source.write_bytes(content)
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", "-gray", source,
+                    folder / "form"], check=True)
+    return Image.open(folder / "form.png").convert("L")
+
+
+def reference_form(demo_document):
+    """The seed form of the reference picture, approved on a fixed date (no mark, stable footer)."""
+    return approve(seed(demo_document, "综合党委经费"))
+
+
+def test_a_seed_form_looks_like_the_reference_picture(db, demo_document, tmp_path):
+    from PIL import Image, ImageChops
+
+    picture = rasterize(pdf.render_assessment(reference_form(demo_document)), tmp_path)
+    if os.environ.get("PERFEVAL_UPDATE_REFERENCE"):  # after an intended layout change; look at it, then commit
+        picture.save(REFERENCE, optimize=True)
+    reference = Image.open(REFERENCE).convert("L")
+    assert picture.size == reference.size
+    difference = ImageChops.difference(picture, reference)
+    histogram = difference.histogram()
+    changed = sum(histogram[64:])  # pixels that moved from ink to paper or back, not anti-aliasing
+    # A shifted rule or a re-flowed cell changes thousands of pixels at 50 dpi; rendering noise, none.
+    assert changed <= picture.size[0] * picture.size[1] * 0.002, f"{changed} pixels differ from {REFERENCE.name}"
+
+
+def test_the_reference_picture_catches_a_layout_change(db, demo_document, tmp_path, monkeypatch):
+    from PIL import Image, ImageChops
+
+    form = reference_form(demo_document)
+    monkeypatch.setattr(pdf, "_n", lambda value: "" if value is None else f"{value:.2f}")  # another number style
+    picture = rasterize(pdf.render_assessment(form), tmp_path)
+    difference = ImageChops.difference(picture, Image.open(REFERENCE).convert("L"))
+    assert sum(difference.histogram()[64:]) > picture.size[0] * picture.size[1] * 0.002
+
+
+def test_a_form_just_begun_prints_with_its_blanks(db):
+    # A new draft has no funding rows and no indicators yet: it still prints, blanks and all.
+    bare = AssessmentFactory(goal_expected="", goal_actual="", amount_unit="元")
+    text = squeeze(pages_text(pdf.render_assessment(bare))[0])
+    assert "项目资金（元）" in text and "（未填写绩效指标）" in text and "草稿" in text
