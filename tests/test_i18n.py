@@ -1,0 +1,35 @@
+"""Simplified Chinese by default, English available: the catalogue is compiled and complete."""
+
+from pathlib import Path
+
+from django.utils import translation
+from django.utils.translation import gettext
+
+LOCALE = Path(__file__).resolve().parents[1] / "locale" / "en" / "LC_MESSAGES"
+
+
+def test_the_english_catalogue_is_compiled_and_has_no_empty_entries():
+    assert (LOCALE / "django.mo").exists()
+    po = (LOCALE / "django.po").read_text(encoding="utf-8")
+    entries = po.split("\n\n")[1:]
+    untranslated = [e for e in entries if e.rstrip().endswith('msgstr ""') and "msgid_plural" not in e]
+    assert untranslated == []
+    assert "#, fuzzy" not in po
+
+
+def test_form_vocabulary_in_english():
+    with translation.override("en"):
+        assert gettext("提交审核") == "Submit for review"
+        assert gettext("全年预算数") == "Annual budget"
+    with translation.override("zh-hans"):
+        assert gettext("提交审核") == "提交审核"
+
+
+def test_pages_default_to_chinese_and_switch_to_english(client_for, preparer, assessment):
+    client = client_for(preparer)
+    page = client.get("/").content.decode()
+    assert "我的自评表" in page and 'lang="zh-hans"' in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/").content.decode()
+    assert 'lang="en"' in page
+    assert "Submit for review" in client.get(f"/assessments/{assessment.pk}/").content.decode()
