@@ -183,9 +183,17 @@ if TESTING:
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Local variations of the scoring rules (财预〔2020〕10号): defaults for the ScoringRules row
-# that the 财政 administrator edits.
+# 佐证材料: the largest file a unit may attach.
+PERFEVAL_ATTACHMENT_MAX_BYTES = int(os.environ.get("PERFEVAL_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024))
+
+# Printing. The font family is a setting so that a unit with a licensed 宋体 / 仿宋 can use it.
 PERFEVAL_PDF_FONT_FAMILY = os.environ.get("PERFEVAL_PDF_FONT_FAMILY", '"Noto Serif CJK SC", "Noto Serif CJK"')
+# The GB 2312 subset of the CJK font is built once per machine and kept here.
+PERFEVAL_PDF_FONT_CACHE = Path(os.environ.get("PERFEVAL_PDF_FONT_CACHE", BASE_DIR / "var" / "cache" / "pdf-fonts"))
+# Finished batch PDFs (private: served only through a permission-checked view).
+PERFEVAL_PRINT_ROOT = Path(os.environ.get("PERFEVAL_PRINT_ROOT", BASE_DIR / "var" / "print-jobs"))
+# Worker processes rendering a batch; empty means one per core this process may use.
+PERFEVAL_PDF_WORKERS = int(os.environ["PERFEVAL_PDF_WORKERS"]) if os.environ.get("PERFEVAL_PDF_WORKERS") else None
 
 LOGGING = {
     "version": 1,
