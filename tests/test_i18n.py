@@ -33,3 +33,9 @@ def test_pages_default_to_chinese_and_switch_to_english(client_for, preparer, as
     page = client.get("/").content.decode()
     assert 'lang="en"' in page
     assert "Submit for review" in client.get(f"/assessments/{assessment.pk}/").content.decode()
+
+
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(client_for, preparer):
+    client = client_for(preparer)
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert 'lang="zh-hans"' in page and "我的自评表" in page
