@@ -609,7 +609,9 @@ class NewAssessmentForm(forms.Form):
         if "project" in self.errors:
             return data
         if project and name:
-            self.add_error("new_project_name", gettext("上面已选择了已有项目；如要新增项目，请先把上面的“项目”改回“（请选择）”"))
+            self.add_error(
+                "new_project_name", gettext("上面已选择了已有项目；如要新增项目，请先把上面的“项目”改回“（请选择）”")
+            )
         elif not project and not name:
             self.add_error("project", gettext("请选择一个项目，或在下方填写新项目的项目名称"))
         if not project and name:

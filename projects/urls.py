@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("projects.urls_review")),
     path("", include("projects.urls_printing")),
     path("", include("projects.urls_reports")),
+    path("", include("projects.urls_settings")),
 ]

@@ -219,6 +219,17 @@ CASES += [
         other_reviewer=(404, 404))),
 ]
 
+CASES += [
+    # --- 评分规则: the 财政 administrator's settings --------------------------------------------------------
+    Case("scoring_rules", per_form=False, kwargs=nothing, expect=by_role(
+        preparer=same(403), reviewer=same(403), admin_user=same(200), outsider=same(403),
+        other_reviewer=same(403))),
+    # An empty post is invalid (400) for the administrator; everyone else is refused before validation.
+    Case("scoring_rules", method="POST", per_form=False, kwargs=nothing, expect=by_role(
+        preparer=same(403), reviewer=same(403), admin_user=same(400), outsider=same(403),
+        other_reviewer=same(403))),
+]
+
 # Routes of the app that are deliberately not in the table, with the reason.
 NOT_IN_MATRIX: dict[str, str] = {}
 

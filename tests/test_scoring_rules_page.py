@@ -1,0 +1,51 @@
+"""The 财政 administrator sets the local variations; the computed figures follow, the entered ones stay."""
+
+from decimal import Decimal
+
+import pytest
+
+from projects.evaluation import evaluate
+from projects.models import ScoringRules
+
+VALID = {
+    "funding_score_places": "2", "funding_weight": "10", "output_weight": "50", "benefit_weight": "30",
+    "satisfaction_weight": "10", "excellent_min": "85", "good_min": "75", "fair_min": "60", "score_tolerance": "1",
+}
+
+
+def test_only_the_finance_administrator_sees_the_settings(client_for, preparer, reviewer, outsider, admin_user):
+    for user in (preparer, reviewer, outsider):
+        assert client_for(user).get("/settings/scoring/").status_code == 403
+    page = client_for(admin_user).get("/settings/scoring/")
+    assert page.status_code == 200 and "等级分数线" in page.content.decode()
+
+
+def test_saving_changes_the_computed_figures_not_the_entered_ones(client_for, admin_user, assessment):
+    line = assessment.funding_lines.get(source="total")
+    line.executed = Decimal("45.87")
+    line.save()
+    assert evaluate(assessment).funding_score == Decimal(5)
+    response = client_for(admin_user).post("/settings/scoring/", VALID)
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert evaluate(assessment).funding_score == Decimal("4.59")
+    assert assessment.funding_lines.get(source="total").score == Decimal(10)
+    rules = ScoringRules.load()
+    assert rules.history.count() >= 2 and rules.history.first().history_user == admin_user
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"output_weight": "60"}, "合计必须为 100，现在是 110"),
+        ({"good_min": "90"}, "优 &gt; 良 &gt; 中 ≥ 0"),
+        ({"funding_weight": "abc"}, "输入一个数字"),
+    ],
+)
+def test_bad_settings_are_refused_and_keep_what_was_typed(client_for, admin_user, change, message):
+    response = client_for(admin_user).post("/settings/scoring/", {**VALID, **change})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert message in page
+    assert f'value="{next(iter(change.values()))}"' in page
+    assert ScoringRules.load().excellent_min == Decimal(90)
