@@ -61,6 +61,7 @@ lint: venv
 
 bench: venv sysdeps-run
 	$(BIN)/python bench/pdf_bench.py
+	$(BIN)/python bench/reports_bench.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3
