@@ -10,16 +10,14 @@ give the same picture as the system fonts. Runs against a throwaway SQLite datab
 
 import argparse
 import copy
-import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import _common
 
 
 def rss_kib(pid: int, field: str = "VmRSS") -> int:
@@ -30,21 +28,10 @@ def rss_kib(pid: int, field: str = "VmRSS") -> int:
 
 
 def setup(folder: Path, forms: int):
-    os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "perfeval.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    with open(os.devnull, "w") as quiet:
-        call_command("load_demo", stdout=quiet)
+    _common.setup(folder)
     from projects import interchange
 
-    document = json.loads((ROOT / "projects" / "demo" / "forms_2022.json").read_text(encoding="utf-8"))
+    document = _common.demo_document()
     seeds = document["assessments"]
     copies = []
     for i in range(max(0, forms - len(seeds))):

@@ -12,30 +12,12 @@ seed forms copied up to the size), never the project's own database.
 import argparse
 import copy
 import io
-import json
-import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def setup(folder: Path):
-    os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "perfeval.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    with open(os.devnull, "w") as quiet:
-        call_command("load_demo", stdout=quiet)
+import _common
 
 
 def grow_to(forms: int):
@@ -46,7 +28,7 @@ def grow_to(forms: int):
     have = SelfAssessment.objects.count()
     if have >= forms:
         return
-    seeds = json.loads((ROOT / "projects" / "demo" / "forms_2022.json").read_text(encoding="utf-8"))["assessments"]
+    seeds = _common.demo_document()["assessments"]
     copies = []
     for i in range(have, forms):
         item = copy.deepcopy(seeds[i % len(seeds)])
@@ -72,7 +54,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        setup(Path(folder))
+        _common.setup(Path(folder))
         from django.contrib.auth import get_user_model
         from django.db import connection
         from django.test import Client

@@ -65,7 +65,6 @@ MAX_PARTS = 2000
 MAX_SHEETS = 200
 MAX_ROWS = 1000
 READ_COLUMNS = 40  # A–AN: the layout uses A–O; anything further right is reported, not ignored
-EXCEL_TEXT_LIMIT = 32767  # characters in one cell (Excel's own limit)
 # Excel keeps 15 significant digits; larger figures are written as text so that nothing is lost.
 EXCEL_DIGITS = 15
 

@@ -88,10 +88,6 @@ class Event:
     def who(self) -> str:
         return display_user(self.user)
 
-    @property
-    def change_count(self) -> int:
-        return sum(len(e.changes) or 1 for e in self.entries)
-
 
 @dataclass(frozen=True)
 class DiffRow:

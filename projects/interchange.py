@@ -48,11 +48,6 @@ class ImportRefused(Exception):
 
 
 @dataclass
-class ParsedIndicator:
-    values: dict
-
-
-@dataclass
 class ParsedAssessment:
     index: int
     year: int

@@ -24,12 +24,6 @@ class UnitFactory(factory.django.DjangoModelFactory):
     )
 
 
-class DepartmentFactory(UnitFactory):
-    name = factory.Sequence(lambda n: f"测试主管部门{n}")
-    kind = Unit.Kind.DEPARTMENT
-    parent = None
-
-
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()

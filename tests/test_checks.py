@@ -13,17 +13,9 @@ from projects.checks import LABELS, evaluate, label
 from projects.models import FundingLine, Indicator
 from projects.scoring import FormInput, FundingRow, IndicatorRow, Rules
 
-D = Decimal
+from .factories import CLEAN_INDICATORS
 
-# (level1, level2, name, target, actual, weight, score): the same clean rows as tests/factories.py.
-CLEAN_INDICATORS = [
-    ("output", "quantity", "培训人次", "≥ 100 人次", "120 人次", "20", "20"),
-    ("output", "quality", "培训合格率", "完成率 100%", "完成率 100%", "10", "10"),
-    ("output", "timeliness", "年度内完成", "完成率 100%", "完成率 100%", "10", "10"),
-    ("output", "cost", "成本控制在预算内", "完成率 100%", "完成率 100%", "10", "10"),
-    ("benefit", "social", "参与度", "完成率 100%", "完成率 100%", "30", "30"),
-    ("satisfaction", "service_satisfaction", "服务对象满意度", "满意度 90%", "满意度 95%", "10", "10"),
-]
+D = Decimal
 
 
 def amount(value):

@@ -185,34 +185,34 @@ def _decide(request, pk, action):
     return result
 
 
-@login_required
-@require_POST
-def approve(request, pk):
+def _approve_or_return(request, pk, transition, message):
+    """Approve or return (`transition`: workflow.approve / workflow.return_for_changes), then back to the
+    queue with `message` (placeholders: name, year of the decided form)."""
     def act(user, pk, data):
-        done = workflow.approve(
+        done = transition(
             user, pk, comment=data["comment"], version=data["version"],
             review_score=data["review_score"], review_opinion=data["review_opinion"],
         )
-        messages.success(request, _("已审核通过“%(name)s”（%(year)s 年度），自评表已锁定。")
-                         % {"name": done.project.name, "year": done.year})
+        messages.success(request, message % {"name": done.project.name, "year": done.year})
         return redirect("review_queue")
 
     return _decide(request, pk, act)
+
+
+@login_required
+@require_POST
+def approve(request, pk):
+    return _approve_or_return(
+        request, pk, workflow.approve, _("已审核通过“%(name)s”（%(year)s 年度），自评表已锁定。")
+    )
 
 
 @login_required
 @require_POST
 def return_for_changes(request, pk):
-    def act(user, pk, data):
-        done = workflow.return_for_changes(
-            user, pk, comment=data["comment"], version=data["version"],
-            review_score=data["review_score"], review_opinion=data["review_opinion"],
-        )
-        messages.success(request, _("已将“%(name)s”（%(year)s 年度）退回填报单位修改。")
-                         % {"name": done.project.name, "year": done.year})
-        return redirect("review_queue")
-
-    return _decide(request, pk, act)
+    return _approve_or_return(
+        request, pk, workflow.return_for_changes, _("已将“%(name)s”（%(year)s 年度）退回填报单位修改。")
+    )
 
 
 @login_required
