@@ -4,6 +4,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from projects import interchange
@@ -122,3 +123,18 @@ def test_export_command_writes_the_format(db, tmp_path, demo_document):
     assert len(document["assessments"]) == 9
     call_command("export_assessments", "--year", "2021", "-o", str(out))
     assert json.loads(out.read_text(encoding="utf-8"))["assessments"] == []
+
+
+def test_the_demo_finance_administrator_watches_and_reopens_but_does_not_decide(db, client):
+    from projects import access
+
+    call_command("load_demo")
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_staff and not admin.is_superuser
+    assert access.is_finance_admin(admin)
+    submitted = SelfAssessment.objects.filter(status=SelfAssessment.Status.SUBMITTED).first()
+    draft = SelfAssessment.objects.filter(status=SelfAssessment.Status.DRAFT).first()
+    assert not access.can_review(admin, submitted) and not access.can_edit(admin, draft)
+    client.login(username="admin", password="demo")
+    assert client.get("/admin/projects/selfassessment/").status_code == 200
+    assert client.get("/reports/summary/").status_code == 200

@@ -39,3 +39,9 @@ def test_an_english_browser_still_gets_chinese_until_the_user_switches(client_fo
     client = client_for(preparer)
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert 'lang="zh-hans"' in page and "我的自评表" in page
+
+
+def test_the_language_switch_names_each_language_in_its_own_words(client_for, preparer):
+    page = client_for(preparer).get("/").content.decode()
+    assert ">English</option>" in page and ">简体中文</option>" in page
+    assert "英语" not in page

@@ -39,7 +39,10 @@ def test_saving_changes_the_computed_figures_not_the_entered_ones(client_for, ad
     [
         ({"output_weight": "60"}, "合计必须为 100，现在是 110"),
         ({"good_min": "90"}, "优 &gt; 良 &gt; 中 ≥ 0"),
-        ({"funding_weight": "abc"}, "输入一个数字"),
+        ({"funding_weight": "abc"}, "请填写数字，如 10。"),
+        ({"excellent_min": "200"}, "不能大于 100。"),
+        ({"score_tolerance": "-1"}, "不能小于 0。"),
+        ({"funding_weight": "-10", "output_weight": "70"}, "不能小于 0。"),
     ],
 )
 def test_bad_settings_are_refused_and_keep_what_was_typed(client_for, admin_user, change, message):
@@ -48,4 +51,6 @@ def test_bad_settings_are_refused_and_keep_what_was_typed(client_for, admin_user
     assert response.status_code == 400
     assert message in page
     assert f'value="{next(iter(change.values()))}"' in page
+    assert "rules_" not in page  # never a constraint's internal name
+    assert page.count(message) == 1
     assert ScoringRules.load().excellent_min == Decimal(90)

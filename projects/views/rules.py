@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +23,27 @@ class ScoringRulesForm(forms.ModelForm):
         widgets = {"funding_score_places": forms.RadioSelect}
 
     error_css_class = "is-invalid"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Points are out of 100: every weight and threshold lies in 0–100, the tolerance too.
+        for field in self.fields.values():
+            if isinstance(field, forms.DecimalField):
+                field.min_value, field.max_value = 0, 100
+                field.validators += [MinValueValidator(0), MaxValueValidator(100)]
+                field.widget.attrs.update(min=0, max=100, step="any")
+                field.error_messages.update(
+                    min_value=gettext_lazy("不能小于 %(limit_value)s。"),
+                    max_value=gettext_lazy("不能大于 %(limit_value)s。"),
+                    max_decimal_places=gettext_lazy("最多保留 %(max)s 位小数。"),
+                    invalid=gettext_lazy("请填写数字，如 10。"),
+                )
+
+    def validate_constraints(self):
+        # clean() has already said what is wrong with the figures in words; the named database constraints
+        # stay as the last guard but would only repeat it.
+        if not self.errors:
+            super().validate_constraints()
 
     def clean(self):
         data = super().clean()

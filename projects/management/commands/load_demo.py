@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -47,9 +48,13 @@ class Command(BaseCommand):
             ("reviewer", "审核人（演示）", department, Membership.Role.REVIEWER, False),
             ("admin", "财政管理员（演示）", finance, Membership.Role.ADMIN, True),
         ]:
+            # The 财政 administrator is staff, not a superuser: a superuser would pass every unit's
+            # preparer and reviewer checks, and the 财政 role watches and reopens, it does not decide.
             user, created = User.objects.get_or_create(
-                username=username, defaults={"first_name": name, "is_staff": staff, "is_superuser": staff}
+                username=username, defaults={"first_name": name, "is_staff": staff}
             )
+            if staff:
+                user.groups.add(self._finance_group())
             if created:
                 user.set_password(PASSWORD)
                 user.save()
@@ -68,6 +73,12 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"已载入 {len(imported)} 份演示自评表；账号 preparer / reviewer / admin，密码 {PASSWORD}"
         ))
+
+    def _finance_group(self):
+        """Every permission on the product's models and on user accounts, for the Django admin."""
+        group, _ = Group.objects.get_or_create(name="财政管理员")
+        group.permissions.set(Permission.objects.filter(content_type__app_label__in=["projects", "auth"]))
+        return group
 
     def _move(self, assessment, steps, users, now):
         status = assessment.status
