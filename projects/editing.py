@@ -10,6 +10,8 @@ as typed.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,7 +20,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import access, checks, scoring, workflow
-from .forms import FUNDING_COLUMNS, AssessmentEditor, funding_field_name
+from .forms import (
+    FUNDING_COLUMNS,
+    INDICATOR_PREFIX,
+    LOADED_FIELD,
+    MISSING,
+    ROW_FIELDS,
+    AssessmentEditor,
+    AssessmentForm,
+    IndicatorForm,
+    funding_field_name,
+    row_initial,
+)
 from .models import FundingLine, Indicator, Project, SelfAssessment, Unit
 
 # The indicator fields a row writes (position is the row's place on the page).
@@ -62,6 +75,7 @@ class SaveResult:
     dropped_blank_rows: int = 0
     submitted: bool = False
     refusal: workflow.TransitionRefused | None = None
+    both_changed: list[str] = field(default_factory=list)  # changed by someone else too: this user's value kept
 
 
 def refusal_reason(user, assessment: SelfAssessment) -> str | None:
@@ -79,8 +93,65 @@ def refusal_reason(user, assessment: SelfAssessment) -> str | None:
 
 
 def evaluate(editor: AssessmentEditor, rules: scoring.Rules) -> scoring.Evaluation:
-    """The engine's verdict on the form as it is on the screen (saved or not)."""
-    return checks.evaluate(editor.form_input(), rules)
+    """The engine's verdict on the form as it is on the screen (saved or not).
+
+    Nothing is computed from input the page refused: the engine reads a refused cell as blank
+    (AssessmentEditor.form_input), and every figure that depends on it is None, shown "—" (执行率 and its
+    score while an amount of the 年度资金总额 row or the 分值 is refused; the totals and the grade while
+    any 分值 or 得分 is; a row's suggestion while a cell of the row is). Checks that would read the blank
+    as "未填写", or that compare a figure shown "—", are left out: the input error says what is wrong.
+    """
+    result = checks.evaluate(editor.form_input(), rules)
+    invalid = editor.invalid_cells()
+    return _without_refused_input(result, invalid) if invalid else result
+
+
+def _without_refused_input(result: scoring.Evaluation, invalid: set[str]) -> scoring.Evaluation:
+    total_row = any(f"funding.total.{c}" in invalid for c in FUNDING_COLUMNS)
+    funding_weight = "funding_weight" in invalid
+    rows = {cell.split(".")[1] for cell in invalid if cell.startswith("indicators.")}
+    row_weights = any(cell.startswith("indicators.") and cell.endswith(".weight") for cell in invalid)
+    row_scores = any(cell.startswith("indicators.") and cell.endswith(".score") for cell in invalid)
+    rate_gone = total_row
+    computed_gone = total_row or funding_weight
+    total_gone = computed_gone or row_weights or row_scores or "funding.score" in invalid
+    columns_gone = {c for c in FUNDING_COLUMNS if any(f"funding.{s}.{c}" in invalid for s in scoring.FUNDING_SOURCES)}
+
+    def refused(check: scoring.Check) -> bool:
+        parts = check.field.split(".")
+        if check.field in invalid:
+            return True
+        if parts[0] == "indicators" and len(parts) == 3:
+            # 年度指标值 / 实际完成值 count as filled in through their 目标数值 / 完成数值 too.
+            if parts[2] in ("target", "actual") and f"{check.field}_value" in invalid:
+                return True
+            if parts[1] in rows and check.code in ("score_far_from_suggestion", "qualitative_out_of_band"):
+                return True
+        if check.code == "funding_total_mismatch":
+            return parts[-1] in columns_gone
+        if check.code == "funding_score_mismatch":
+            return computed_gone
+        if check.code == "execution_rate_printed_mismatch":
+            return rate_gone
+        if check.code == "funding_score_exceeds_weight":
+            return funding_weight
+        if check.field == "weights":
+            return funding_weight or row_weights
+        if check.field == "total":
+            return total_gone
+        return False
+
+    unreadable = scoring.Suggestion(None, basis=_("本行有填写错误，改正后才能计算"))
+    return dataclasses.replace(
+        result,
+        execution_rate=None if rate_gone else result.execution_rate,
+        funding_score=None if computed_gone else result.funding_score,
+        entered_total=None if total_gone else result.entered_total,
+        total_score=None if total_gone else result.total_score,
+        grade="" if total_gone else result.grade,
+        suggestions={key: unreadable if key in rows else s for key, s in result.suggestions.items()},
+        checks=tuple(c for c in result.checks if not refused(c)),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -92,6 +163,11 @@ def save(user, pk, editor: AssessmentEditor, *, submit=False) -> SaveResult:
 
     Raises EditRefused (not allowed now) or Conflict (stale version) before writing anything. A
     refused submission leaves the saved draft in place and is returned as result.refusal.
+
+    Only what the user changed relative to what their page loaded (editor.loaded) is written; every other
+    field keeps its stored value. On a page opened at the current version that is the same thing as writing
+    the page; on the page shown after a Conflict (see rebase) it keeps the other person's changes. Fields
+    both changed keep this user's value and are listed in result.both_changed.
     """
     with transaction.atomic():
         assessment = access.get_assessment(user, pk, for_update=True)
@@ -101,14 +177,18 @@ def save(user, pk, editor: AssessmentEditor, *, submit=False) -> SaveResult:
         if editor.version != assessment.version:
             raise Conflict(assessment, editor.version, changes_since(assessment, editor.version))
         now = timezone.now()
-        dropped = _write_rows(user, assessment, editor, now)
-        data = editor.header.cleaned_data
+        merge = _Merge()
+        lines = {line.source: line for line in assessment.funding_lines.all()}
+        header = _merged_header(editor, assessment, lines, merge)
+        _write_funding(user, assessment, lines, header, now)
+        plan = _merged_rows(editor, list(assessment.indicators.all()), merge)
+        _write_rows(user, assessment, plan, now)
         for name in HEADER_FIELDS:
-            setattr(assessment, name, data[name])
+            setattr(assessment, name, header[name][0])
         assessment.version += 1
         _stamp(assessment, user, now)
         assessment.save()
-    result = SaveResult(assessment=assessment, dropped_blank_rows=dropped)
+    result = SaveResult(assessment=assessment, dropped_blank_rows=plan.dropped, both_changed=merge.both)
     if submit:
         try:
             result.assessment = workflow.submit(user, pk, version=assessment.version)
@@ -125,13 +205,59 @@ def _stamp(obj, user, now):
     obj._change_reason = CHANGE_REASON
 
 
-def _write_rows(user, assessment: SelfAssessment, editor: AssessmentEditor, now) -> int:
-    data = editor.header.cleaned_data
-    lines = {line.source: line for line in assessment.funding_lines.all()}
+# -- merging this user's changes into the stored form ------------------------------------------------------
+
+
+class _Merge:
+    """Per field: this user's value where they changed it relative to what their page loaded, else the stored
+    one. A field both changed (stored value no longer the loaded one) keeps this user's value and is listed."""
+
+    def __init__(self):
+        self.both: list[str] = []
+
+    def pick(self, mine, loaded, stored, label) -> tuple[object, bool]:
+        """(the value to keep, whether it is this user's)."""
+        if loaded is MISSING:
+            return mine, True
+        if mine == loaded:
+            return stored, False
+        if stored != loaded and stored != mine:
+            self.both.append(label() if callable(label) else label)
+        return mine, True
+
+
+def _header_label(editor: AssessmentEditor, name: str) -> str:
+    label = str(editor.header.fields[name].label)
+    return f"{checks.label('total')} {label}" if name in ("funding_weight", "funding_score") else label
+
+
+def _stored_header(assessment: SelfAssessment, lines: dict) -> dict:
+    """The stored value of every header field of the page."""
+    values = {name: getattr(assessment, name) for name in HEADER_FIELDS}
     for source in scoring.FUNDING_SOURCES:
-        values = {c: data[funding_field_name(source, c)] for c in FUNDING_COLUMNS}
+        line = lines.get(source)
+        for column in FUNDING_COLUMNS:
+            values[funding_field_name(source, column)] = getattr(line, column) if line else None
+    total = lines.get(FundingLine.Source.TOTAL)
+    values["funding_score"] = total.score if total else None
+    return values
+
+
+def _merged_header(editor: AssessmentEditor, assessment, lines, merge: _Merge) -> dict[str, tuple[object, bool]]:
+    """{header field: (value to keep, whether it is this user's)}."""
+    data = editor.header.cleaned_data
+    stored = _stored_header(assessment, lines)
+    return {
+        name: merge.pick(data[name], editor.loaded_header(name), stored[name], _header_label(editor, name))
+        for name in stored
+    }
+
+
+def _write_funding(user, assessment, lines, header, now):
+    for source in scoring.FUNDING_SOURCES:
+        values = {c: header[funding_field_name(source, c)][0] for c in FUNDING_COLUMNS}
         # Constraint funding_score_only_on_total: the 得分 belongs to the 年度资金总额 row.
-        values["score"] = data["funding_score"] if source == FundingLine.Source.TOTAL else None
+        values["score"] = header["funding_score"][0] if source == FundingLine.Source.TOTAL else None
         line = lines.get(source) or FundingLine(assessment=assessment, source=source)
         if line.pk is None or _changed(line, values):
             for name, value in values.items():
@@ -139,43 +265,226 @@ def _write_rows(user, assessment: SelfAssessment, editor: AssessmentEditor, now)
             _stamp(line, user, now)
             line.save()
 
-    stored = {row.pk: row for row in assessment.indicators.all()}
-    for deleted in editor.deleted_rows():
-        form = deleted.form
+
+@dataclass
+class _PlannedRow:
+    row: Indicator  # stored, or new (pk None)
+    values: dict  # the content to keep (INDICATOR_FIELDS); {} for a row not on this page: kept as stored
+    mine: set[str]  # the fields whose value comes from this page
+    form: object = None  # the row's form on this page (None: a row someone else added)
+    row_id: int | None = None  # the row id the page gave (also for a row re-added after someone deleted it)
+
+
+@dataclass
+class _RowPlan:
+    rows: list[_PlannedRow]  # in their order on the form
+    deleted: list[_PlannedRow]  # stored rows this user deleted
+    dropped: int = 0  # blank new rows
+    reordered: bool = True  # the page's order stands (else the stored order, with the page's new rows)
+
+
+def _row_name(values: dict, row: Indicator | None = None) -> str:
+    name = (values.get("name") or (row.name if row else "") or "").strip()
+    return name or checks.label(values.get("level2") or (row.level2 if row else ""))
+
+
+def _merged_rows(editor: AssessmentEditor, stored_rows: list[Indicator], merge: _Merge) -> _RowPlan:
+    """The indicator rows after this save: this user's changes on the stored rows, their new rows, the rows
+    someone else added, in order. A row someone else deleted comes back only if this user changed it."""
+    stored = {row.pk: row for row in stored_rows}
+    loaded = editor.loaded_rows()
+    plan = _RowPlan(rows=[], deleted=[])
+    for page_row in editor.deleted_rows():
+        form = page_row.form
         row = stored.pop(form.cleaned_data.get("row_id"), None) if hasattr(form, "cleaned_data") else None
-        if row is not None:
-            _stamp(row, user, now)
-            row.delete()
-    dropped = 0
-    position = 0
+        if row is None:
+            continue
+        before = loaded.get(row.pk) if loaded is not None else None
+        if before is not None and any(
+            value is not MISSING and value != getattr(row, name) for name, value in before.items()
+        ):
+            merge.both.append(_("删除指标“%(name)s”") % {"name": _row_name({}, row)})
+        plan.deleted.append(_PlannedRow(row=row, values={}, mine=set(), form=form, row_id=row.pk))
+
     for page_row in editor.rows():
         form = page_row.form
         if form.is_blank_new_row:
-            dropped += 1
+            plan.dropped += 1
             continue
-        position += 1
-        values = {name: form.cleaned_data[name] for name in INDICATOR_FIELDS}
-        values["position"] = position
+        mine = {name: form.cleaned_data[name] for name in INDICATOR_FIELDS}
+        row_id = form.cleaned_data.get("row_id")
+        before = loaded.get(row_id) if loaded is not None and row_id else None
         # A row id that is not one of this form's rows (deleted meanwhile, or forged) makes a new row:
         # the typed content is kept and no other form's row is ever touched.
-        row = stored.pop(form.cleaned_data.get("row_id"), None) or Indicator(assessment=assessment)
-        if row.pk is None or _changed(row, values):
+        row = stored.pop(row_id, None)
+        if row is None:
+            if before is not None:
+                if all(before[name] == mine[name] for name in INDICATOR_FIELDS):
+                    continue  # someone else deleted it after this page was loaded, and it was not changed here
+                merge.both.append(_("指标“%(name)s”（对方已删除）") % {"name": _row_name(mine)})
+            new = Indicator(assessment_id=editor.assessment.pk)
+            plan.rows.append(_PlannedRow(new, mine, set(INDICATOR_FIELDS), form, row_id))
+            continue
+        if before is None:
+            plan.rows.append(_PlannedRow(row, mine, set(INDICATOR_FIELDS), form, row_id))
+            continue
+        values, fields = {}, set()
+        for name in INDICATOR_FIELDS:
+            values[name], is_mine = merge.pick(
+                mine[name], before[name], getattr(row, name),
+                lambda name=name, mine=mine, row=row: _("指标“%(name)s”的%(change)s") % {
+                    "name": _row_name(mine, row), "change": IndicatorForm.base_fields[name].label},
+            )
+            if is_mine:
+                fields.add(name)
+        plan.rows.append(_PlannedRow(row, values, fields, form, row_id))
+
+    # Rows on the form but not on this page (someone else added them after it was loaded) are kept.
+    others = [_PlannedRow(row, {}, set()) for row in sorted(stored.values(), key=lambda r: (r.position, r.pk))]
+    plan.reordered = loaded is None or _reordered(plan.rows, list(loaded))
+    if plan.reordered:
+        plan.rows += others
+    else:
+        plan.rows = _in_stored_order(plan.rows, others)
+    return plan
+
+
+def _reordered(rows: list[_PlannedRow], loaded_order: list[int]) -> bool:
+    """Did this user move rows (up/down, to another 一级) relative to the order their page loaded?"""
+    known = set(loaded_order)
+    on_page = [p.row.pk for p in rows if p.row.pk in known]
+    present = set(on_page)
+    return on_page != [pk for pk in loaded_order if pk in present]
+
+
+def _in_stored_order(rows: list[_PlannedRow], others: list[_PlannedRow]) -> list[_PlannedRow]:
+    """The stored order (someone else may have changed it), with this page's new rows after the row that
+    precedes them on the page."""
+    order = {code: i for i, code in enumerate(scoring.LEVEL1_ORDER)}
+    existing = [p for p in rows if p.row.pk is not None] + others
+    existing.sort(key=lambda p: (order.get(p.values.get("level1", p.row.level1), 0), p.row.position, p.row.pk))
+    after: dict[int | None, list[_PlannedRow]] = {}
+    previous = None
+    for p in rows:
+        if p.row.pk is None:
+            after.setdefault(previous, []).append(p)
+        else:
+            previous = p.row.pk
+    out = list(after.get(None, []))
+    for p in existing:
+        out.append(p)
+        out += after.get(p.row.pk, [])
+    return out
+
+
+def _write_rows(user, assessment: SelfAssessment, plan: _RowPlan, now):
+    for p in plan.deleted:
+        _stamp(p.row, user, now)
+        p.row.delete()
+    for position, p in enumerate(plan.rows, start=1):
+        values = {**p.values, "position": position}
+        if p.row.pk is None or _changed(p.row, values):
             for name, value in values.items():
-                setattr(row, name, value)
-            _stamp(row, user, now)
-            row.save()
-    # Rows on the form but not on this page (added by someone else after a conflict) are kept, after ours.
-    for row in sorted(stored.values(), key=lambda r: (r.position, r.pk)):
-        position += 1
-        if row.position != position:
-            row.position = position
-            _stamp(row, user, now)
-            row.save()
-    return dropped
+                setattr(p.row, name, value)
+            _stamp(p.row, user, now)
+            p.row.save()
 
 
 def _changed(obj, values: dict) -> bool:
     return any(getattr(obj, name) != value for name, value in values.items())
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The page after a refused stale save
+
+
+@dataclass
+class Rebased:
+    data: dict  # the page's fields, as posted by a browser
+    both_changed: list[str]  # changed on this page and by someone else since it was loaded
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def rebase(editor: AssessmentEditor, assessment: SelfAssessment) -> Rebased:
+    """The page to show after a stale save was refused (Conflict): the form as it is stored now, with what
+    this user changed on top (as they typed it), at the current version.
+
+    Its "loaded" snapshot holds, per field, the value this user's change started from where they changed it
+    and the stored value elsewhere: saving the page again writes only this user's changes and keeps
+    everything else the other person did. `editor` is the refused page (valid); `assessment` as stored now.
+    """
+    posted = editor.header.data
+    if editor.loaded is None:  # a page without a snapshot: as typed, all of it counts as this user's
+        data = posted.copy()
+        data["version"] = str(assessment.version)
+        return Rebased(data, [])
+    merge = _Merge()
+    lines = {line.source: line for line in assessment.funding_lines.all()}
+    stored_rows = list(assessment.indicators.all())
+    header = _merged_header(editor, assessment, lines, merge)
+    plan = _merged_rows(editor, stored_rows, merge)
+
+    now_shown = AssessmentForm.initial_for(assessment, lines.values())
+    data = {"version": str(assessment.version)}
+    loaded_header = {}
+    for name, (_value, mine) in header.items():
+        if not mine:
+            data[name] = loaded_header[name] = _text(now_shown[name])
+            continue
+        data[name] = posted.get(name, "")
+        if name in editor.loaded["header"]:
+            loaded_header[name] = editor.loaded["header"][name]
+
+    loaded_rows = editor.loaded_raw_rows()
+    by_pk, added = {}, []  # (fields, deleted, snapshot entry)
+    for position, p in enumerate(plan.rows, start=1):
+        now = row_initial(p.row) if p.row.pk is not None else {}
+        fields = {
+            name: _text(p.form[name].value()) if name in p.mine else _text(now.get(name)) for name in ROW_FIELDS
+        }
+        fields.update(row_id=_text(p.row.pk or p.row_id), position=str(position))
+        before = loaded_rows.get(p.row_id) if p.form is not None else None
+        entry = None
+        if p.row.pk is not None and before is None and p.form is None:
+            entry = {"id": p.row.pk, **{name: fields[name] for name in ROW_FIELDS}}  # someone else's new row
+        elif before is not None:
+            entry = {"id": p.row_id, **{
+                name: before[name] if name in p.mine else fields[name]
+                for name in ROW_FIELDS if name not in p.mine or name in before
+            }}
+        item = (fields, False, entry)
+        if p.row.pk is not None:
+            by_pk[p.row.pk] = item
+        else:
+            added.append(item)
+    for p in plan.deleted:
+        fields = {name: _text(p.form[name].value()) for name in ("row_id", "position", *ROW_FIELDS)}
+        by_pk[p.row.pk] = (fields, True, loaded_rows.get(p.row.pk))
+    # Stored rows first, in the stored order, so that each form's initial values are its own row's.
+    items = [by_pk.pop(row.pk) for row in stored_rows if row.pk in by_pk] + list(by_pk.values()) + added
+
+    prefix = INDICATOR_PREFIX
+    data.update({f"{prefix}-TOTAL_FORMS": str(len(items)), f"{prefix}-INITIAL_FORMS": str(len(stored_rows)),
+                 f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "200"})
+    for index, (fields, deleted, _entry) in enumerate(items):
+        for name, value in fields.items():
+            data[f"{prefix}-{index}-{name}"] = value
+        if deleted:
+            data[f"{prefix}-{index}-DELETE"] = "on"
+    entries = [entry for _fields, _deleted, entry in items if entry is not None]
+    if plan.reordered:
+        # The page's own order stands: keep the order it was loaded in, so that the next save sees the move.
+        first = {pk: i for i, pk in enumerate(loaded_rows)}
+        entries.sort(key=lambda e: first.get(e["id"], len(first)))
+    else:
+        at = {fields["row_id"]: int(fields["position"]) for fields, deleted, _e in items if not deleted}
+        entries.sort(key=lambda e: at.get(str(e["id"]), 0))
+    snapshot = {"header": loaded_header, "rows": entries}
+    data[LOADED_FIELD] = json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"))
+    return Rebased(data, merge.both)
 
 
 # ---------------------------------------------------------------------------------------------------------

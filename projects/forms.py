@@ -10,6 +10,8 @@ never blocking a draft.
 
 from __future__ import annotations
 
+import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -38,7 +40,9 @@ NUMBER_MESSAGES = {
 class NumberField(forms.DecimalField):
     """A Decimal input that accepts what clerks type: full-width digits, thousands separators, spaces.
 
-    "１,２００．５" -> Decimal("1200.5"). Money stays Decimal end to end (never float).
+    "１,２００．５" -> Decimal("1200.5"). Money stays Decimal end to end (never float). Anything that is not
+    plainly a number is refused rather than guessed: "1e3" (exponent), "1,5" (a comma as decimal point),
+    "12,34" (a separator out of place).
     """
 
     def __init__(self, *, max_digits, decimal_places, max_value=None, **kwargs):
@@ -55,18 +59,33 @@ class NumberField(forms.DecimalField):
     def to_python(self, value):
         if isinstance(value, str):
             value = normalize_number(value)
+            if value is None:
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
 
-def normalize_number(text: str) -> str:
-    # NFKC folds full-width digits, points and commas (１２．５ -> 12.5); separators are dropped.
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(text.split()).replace(",", "")
+# A plain decimal: digits with an optional point, or thousands separators in the form 1,234,567.89; a sign
+# in front (a negative amount is then refused as "不能为负数", which says more than "not a number").
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+_MINUS_SIGNS = str.maketrans({"\u2212": "-"})  # "−" (the minus sign); NFKC folds the full-width "－"
+
+
+def normalize_number(text: str) -> str | None:
+    """The typed text as a plain decimal ("" when blank), or None when it is not one.
+
+    NFKC folds full-width digits, points and commas (１２．５ -> 12.5); spaces are dropped, and so are
+    thousands separators where they separate thousands. No exponent ("1e3"), no "Infinity".
+    """
+    text = "".join(unicodedata.normalize("NFKC", text).translate(_MINUS_SIGNS).split())
+    if not text:
+        return ""
+    if not _PLAIN_NUMBER.fullmatch(text):
+        return None
+    return text.replace(",", "")
 
 
 def parse_number(field: forms.DecimalField, raw) -> Decimal | None:
-    """The number the clerk typed, or None when it is blank or unreadable (used for the live preview,
-    which must show the engine's view of whatever is on the screen, even while a field is invalid)."""
+    """The number the clerk typed, or None when it is blank or unreadable."""
     try:
         value = field.to_python(raw)
     except forms.ValidationError:
@@ -144,6 +163,13 @@ FUNDING_COLUMNS = ("initial_budget", "annual_budget", "executed")
 
 def funding_field_name(source: str, column: str) -> str:
     return f"funding_{source}_{column}"
+
+
+# The header fields by the name the checks give them (scoring.Check.field), where it differs.
+HEADER_CHECK_FIELDS = {
+    "funding_score": "funding.score",
+    **{funding_field_name(s, c): f"funding.{s}.{c}" for s in scoring.FUNDING_SOURCES for c in FUNDING_COLUMNS},
+}
 
 
 class AssessmentForm(forms.Form):
@@ -246,14 +272,23 @@ class IndicatorForm(forms.Form):
             self.fields[name].widget.attrs["class"] = "form-control form-control-sm num"
 
     def value(self, name):
-        """What the row holds now: the typed value when bound (read leniently), else the initial one."""
+        """What the row holds now: the typed value when bound, else the initial one.
+
+        A number the page refused ("-5", "1e3", "abc", 得分 above 分值) is None: nothing is ever computed
+        from rejected input (the figures that depend on it show "—", see projects.editing.evaluate)."""
         field = self.fields[name]
         raw = self[name].value() if self.is_bound else self.initial.get(name, field.initial)
         if isinstance(field, forms.DecimalField):
+            if self.has_error(name):
+                return None
             if isinstance(raw, Decimal) or raw is None:
                 return raw
             return parse_number(field, raw)
         return "" if raw is None else str(raw)
+
+    def has_error(self, name) -> bool:
+        """The page refused what was typed in this cell."""
+        return self.is_bound and name in self.errors
 
     @property
     def is_blank_new_row(self) -> bool:
@@ -337,6 +372,63 @@ class Row:
         return score != self.suggestion.score
 
 
+# What a page was loaded with, posted back with every save (hidden field "loaded"): per field, the value the
+# user saw before typing. A save applies only what the user changed relative to it, so that a save made
+# after a refused stale save (see projects.editing) keeps the other person's changes everywhere else.
+LOADED_FIELD = "loaded"
+ROW_FIELDS = ("level1", "level2", *CONTENT_FIELDS)  # an indicator row's content (as projects.editing writes it)
+MISSING = object()  # a field the snapshot does not hold (or holds unreadably): treated as changed by the user
+
+
+def row_initial(row: Indicator) -> dict:
+    """An indicator row as its form shows it."""
+    return {
+        "row_id": row.pk, "position": row.position, "level1": row.level1, "level2": row.level2,
+        "name": row.name, "target": row.target, "actual": row.actual, "weight": shown(row.weight),
+        "score": shown(row.score), "deviation": row.deviation, "nature": row.nature,
+        "measure_unit": row.measure_unit, "target_value": shown(row.target_value),
+        "actual_value": shown(row.actual_value), "achievement": row.achievement,
+    }
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def snapshot(header_initial: dict, rows_initial: list[dict]) -> dict:
+    """The "loaded" snapshot of a page showing these values (as the fields show them)."""
+    return {
+        "header": {name: _text(value) for name, value in header_initial.items() if name != "version"},
+        "rows": [{"id": row["row_id"], **{f: _text(row.get(f)) for f in ROW_FIELDS}} for row in rows_initial],
+    }
+
+
+def read_snapshot(raw) -> dict | None:
+    """The posted snapshot, or None when it is missing or not one (then every field counts as changed)."""
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("header"), dict) or not isinstance(data.get("rows"), list):
+        return None
+    header = {k: v for k, v in data["header"].items() if isinstance(k, str) and isinstance(v, str)}
+    rows = []
+    for row in data["rows"]:
+        if not isinstance(row, dict) or type(row.get("id")) is not int:
+            return None
+        rows.append({"id": row["id"], **{f: row[f] for f in ROW_FIELDS if isinstance(row.get(f), str)}})
+    return {"header": header, "rows": rows}
+
+
+def _clean(field: forms.Field, raw) -> object:
+    try:
+        return field.clean(raw)
+    except forms.ValidationError:
+        return MISSING
+
+
 class AssessmentEditor:
     """The whole 自评表 on one page: the form's fields and the indicator rows, bound or not."""
 
@@ -345,24 +437,42 @@ class AssessmentEditor:
         self.readonly = readonly
         lines = list(assessment.funding_lines.all())
         stored = list(assessment.indicators.all())
-        self.header = AssessmentForm(data, initial=AssessmentForm.initial_for(assessment, lines))
-        self.indicators = IndicatorFormSet(
-            data, prefix=INDICATOR_PREFIX,
-            initial=[
-                {
-                    "row_id": row.pk, "position": row.position, "level1": row.level1, "level2": row.level2,
-                    "name": row.name, "target": row.target, "actual": row.actual, "weight": shown(row.weight),
-                    "score": shown(row.score), "deviation": row.deviation, "nature": row.nature,
-                    "measure_unit": row.measure_unit, "target_value": shown(row.target_value),
-                    "actual_value": shown(row.actual_value), "achievement": row.achievement,
-                }
-                for row in stored
-            ],
-        )
+        header_initial = AssessmentForm.initial_for(assessment, lines)
+        rows_initial = [row_initial(row) for row in stored]
+        self.header = AssessmentForm(data, initial=header_initial)
+        self.indicators = IndicatorFormSet(data, prefix=INDICATOR_PREFIX, initial=rows_initial)
+        # What this page was loaded with: the stored form now, or what the posted page says it loaded.
+        self.loaded = snapshot(header_initial, rows_initial) if data is None else read_snapshot(data.get(LOADED_FIELD))
         if readonly:
             for form in (self.header, *self.indicators.forms):
                 for field in form.fields.values():
                     field.disabled = True
+
+    # -- what the page was loaded with ------------------------------------------------------------------
+
+    @property
+    def loaded_json(self) -> str:
+        return json.dumps(self.loaded, ensure_ascii=False, separators=(",", ":")) if self.loaded else ""
+
+    def loaded_header(self, name):
+        """The value of a header field when the page was loaded (as the field reads it), or MISSING."""
+        raw = self.loaded["header"].get(name) if self.loaded else None
+        return MISSING if raw is None else _clean(self.header.fields[name], raw)
+
+    def loaded_rows(self) -> dict[int, dict] | None:
+        """{row id: {field: value when the page was loaded, or MISSING}} in the loaded order; None without
+        a snapshot."""
+        if self.loaded is None:
+            return None
+        fields = IndicatorForm.base_fields
+        return {
+            row["id"]: {f: MISSING if f not in row else _clean(fields[f], row[f]) for f in ROW_FIELDS}
+            for row in self.loaded["rows"]
+        }
+
+    def loaded_raw_rows(self) -> dict[int, dict]:
+        """{row id: {field: the text the page was loaded with}} ({} without a snapshot)."""
+        return {row["id"]: row for row in self.loaded["rows"]} if self.loaded else {}
 
     @property
     def is_bound(self) -> bool:
@@ -427,11 +537,17 @@ class AssessmentEditor:
             mine = [r for r in rows if self._section_of(r) == code]
             out.append(Section(
                 code=code, label=checks.label(code), rows=mine,
-                weight=sum((r.form.value("weight") or scoring.ZERO for r in mine), scoring.ZERO),
-                score=sum((r.form.value("score") or scoring.ZERO for r in mine), scoring.ZERO),
+                weight=self._sum(mine, "weight"), score=self._sum(mine, "score"),
                 expected=rules.level1_weights.get(code),
             ))
         return out
+
+    @staticmethod
+    def _sum(rows: list[Row], name: str) -> Decimal | None:
+        """The sum of a column as on the screen; None ("—") while any of its cells holds refused input."""
+        if any(r.form.has_error(name) for r in rows):
+            return None
+        return sum((r.form.value(name) or scoring.ZERO for r in rows), scoring.ZERO)
 
     @staticmethod
     def _section_of(row: Row) -> str:
@@ -439,23 +555,40 @@ class AssessmentEditor:
         level1 = row.form.value("level1")
         return level1 if level1 in scoring.LEVEL1_ORDER else scoring.LEVEL1_ORDER[0]
 
-    def weights_total(self) -> Decimal:
-        """执行率 分值 + every indicator's 分值, as on the screen (should be 100)."""
-        return (self.header_value("funding_weight") or scoring.ZERO) + sum(
-            (r.form.value("weight") or scoring.ZERO for r in self.rows()), scoring.ZERO
-        )
+    def weights_total(self) -> Decimal | None:
+        """执行率 分值 + every indicator's 分值, as on the screen (should be 100); None while one is refused."""
+        rows_total = self._sum(self.rows(), "weight")
+        if rows_total is None or self.header_has_error("funding_weight"):
+            return None
+        return (self.header_value("funding_weight") or scoring.ZERO) + rows_total
 
     # -- what the scoring engine sees --------------------------------------------------------------
 
+    def header_has_error(self, name) -> bool:
+        return self.header.is_bound and name in self.header.errors
+
     def header_value(self, name):
+        """A header field as on the screen; a number the page refused is None (never computed with)."""
         form = self.header
         field = form.fields[name]
         raw = form[name].value() if form.is_bound else form.initial.get(name)
         if isinstance(field, forms.DecimalField):
+            if self.header_has_error(name):
+                return None
             if isinstance(raw, Decimal) or raw is None:
                 return raw
             return parse_number(field, raw)
         return "" if raw is None else str(raw)
+
+    def invalid_cells(self) -> set[str]:
+        """Where the page refused the input, named like scoring.Check.field: "funding.total.executed",
+        "funding.score", "funding_weight", "indicators.3.weight" (rows on the page only)."""
+        if not self.is_bound:
+            return set()
+        out = {HEADER_CHECK_FIELDS.get(name, name) for name in self.header.errors if name in self.header.fields}
+        for row in self.rows():
+            out.update(f"indicators.{row.key}.{name}" for name in row.form.errors if name in row.form.fields)
+        return out
 
     def form_input(self) -> scoring.FormInput:
         """The form as it is on the screen (typed, even unsaved or invalid) for projects.checks."""
@@ -531,13 +664,15 @@ class Section:
     code: str
     label: str
     rows: list[Row]
-    weight: Decimal
-    score: Decimal
+    weight: Decimal | None  # None ("—") while a cell it adds up holds refused input
+    score: Decimal | None
     expected: Decimal | None
 
     @property
     def weight_differs(self) -> bool:
-        return self.expected is not None and bool(self.rows) and self.weight != self.expected
+        if self.expected is None or self.weight is None or not self.rows:
+            return False
+        return self.weight != self.expected
 
 
 @dataclass

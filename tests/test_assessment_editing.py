@@ -7,7 +7,7 @@ from django.http import Http404
 
 from projects import editing, interchange
 from projects.evaluation import current_rules
-from projects.forms import AssessmentEditor, NewAssessmentForm
+from projects.forms import LOADED_FIELD, AssessmentEditor, NewAssessmentForm
 from projects.models import FundingLine, Indicator, Project, SelfAssessment
 
 from .factories import AssessmentFactory, ProjectFactory, UserFactory, complete_assessment, member
@@ -27,6 +27,7 @@ def post_data(assessment, **changes):
                 continue
             value = bound.value()
             data[bound.html_name] = "" if value is None else str(value)
+    data[LOADED_FIELD] = editor.loaded_json  # what the page was loaded with (the hidden "loaded" field)
     data.update({k: str(v) for k, v in changes.items()})
     return data
 
@@ -451,5 +452,218 @@ def test_saving_after_a_conflict_keeps_the_rows_the_other_person_added(assessmen
     editing.save(preparer, assessment.pk, bind(assessment, dict(opened, goal_actual="我的", version="2")))
     assessment.refresh_from_db()
     assert assessment.goal_actual == "我的"
-    assert list(assessment.indicators.values_list("name", flat=True))[-1] == "他们加的指标"
+    # Their row stays where they put it (at the end of the 效益 block); I did not reorder anything.
+    assert list(assessment.indicators.values_list("name", flat=True))[-2:] == ["他们加的指标", "服务对象满意度"]
     assert list(assessment.indicators.values_list("position", flat=True)) == list(range(1, 8))
+
+
+# -------------------------------------------------------------------------------------------------------
+# Numbers are read strictly, and nothing is computed from what the page refused
+
+
+@pytest.mark.parametrize("typed", ["1e2", "１e３", "1E-2", "1,5", "12,34", "1,2345", "1,234.5,6", "Infinity", "NaN",
+                                   "1.2.3", "五"])
+def test_exponents_and_misplaced_commas_are_not_numbers(assessment, typed):
+    editor = AssessmentEditor(assessment, post_data(assessment, funding_total_initial_budget=typed))
+    assert not editor.is_valid()
+    assert editor.header.errors["funding_total_initial_budget"] == ["请填写数字，如 44.32"]
+
+
+@pytest.mark.parametrize(("typed", "value"), [
+    ("1,234,567.89", D("1234567.89")), ("１，２３４．５", D("1234.5")), ("999", D("999")), (".5", D("0.5")),
+    ("12.", D("12")), ("+3", D("3")),
+])
+def test_thousands_separators_only_where_they_separate_thousands(assessment, typed, value):
+    editor = bind(assessment, post_data(assessment, funding_total_initial_budget=typed))
+    assert editor.header.cleaned_data["funding_total_initial_budget"] == value
+
+
+def test_a_negative_number_says_so(assessment):
+    editor = AssessmentEditor(assessment, post_data(assessment, funding_other_initial_budget="−5"))
+    assert not editor.is_valid()
+    assert editor.header.errors["funding_other_initial_budget"] == ["不能为负数"]
+
+
+def test_nothing_is_computed_from_refused_input(assessment):
+    # The acceptance case: 全年预算数 -5, 全年执行数 99999999999999999999, a 分值 "1e3".
+    i = row_index(assessment, "培训人次")
+    j = row_index(assessment, "参与度")
+    editor = AssessmentEditor(assessment, post_data(assessment, **{
+        "funding_total_annual_budget": "-5", "funding_total_executed": "99999999999999999999",
+        f"ind-{i}-weight": "1e3",
+    }))
+    assert not editor.is_valid()
+    rules = current_rules()
+    result = editing.evaluate(editor, rules)
+    assert (result.execution_rate, result.funding_score) == (None, None)
+    assert (result.total_score, result.entered_total, result.grade) == (None, None, "")
+    assert editor.weights_total() is None
+    sections = {s.code: s for s in editor.sections(result, rules)}
+    assert (sections["output"].weight, sections["output"].score) == (None, D("50"))
+    assert not sections["output"].weight_differs
+    assert (sections["benefit"].weight, sections["benefit"].score) == (D("30"), D("30"))
+    # The row's suggestion is not computed; the other rows' are.
+    assert result.suggestions[str(i + 1)].score is None
+    assert result.suggestions[str(i + 1)].basis == "本行有填写错误，改正后才能计算"
+    assert result.suggestions[str(j + 1)].score == D("30")
+    # No check repeats (or contradicts) what the input errors say, nor compares a figure shown "—".
+    fields = {c.field for c in result.checks}
+    assert not fields & {"funding.total.annual_budget", "funding.total.executed", f"indicators.{i + 1}.weight",
+                         "weights", "total"}
+    assert "amount_negative" not in {c.code for c in result.checks}
+
+
+def test_a_refused_score_hides_the_totals_but_not_the_execution_rate(assessment):
+    i = row_index(assessment, "培训人次")
+    editor = AssessmentEditor(assessment, post_data(assessment, **{f"ind-{i}-score": "25"}))  # above 分值 20
+    assert not editor.is_valid()
+    result = editing.evaluate(editor, current_rules())
+    assert (result.execution_rate, result.funding_score) == (D("100.00"), D("10"))
+    assert (result.total_score, result.grade) == (None, "")
+    assert result.suggestions[str(i + 1)].score is None
+    assert "score_exceeds_weight" not in {c.code for c in result.checks}  # the input error says it
+
+
+def test_a_refused_cell_is_not_reported_as_empty(assessment):
+    i = row_index(assessment, "培训人次")
+    editor = AssessmentEditor(assessment, post_data(assessment, **{
+        "funding_total_initial_budget": "abc", "funding_score": "1e1", f"ind-{i}-score": "abc",
+        f"ind-{i}-target": "", f"ind-{i}-target_value": "x",
+    }))
+    assert not editor.is_valid()
+    result = editing.evaluate(editor, current_rules())
+    messages = [c.message for c in result.checks]
+    assert not [m for m in messages if "未填写" in m], messages
+    errors = {e.anchor: e.message for e in editor.input_errors()}
+    assert errors["id_funding_total_initial_budget"] == "请填写数字，如 44.32"
+    assert errors[f"id_ind-{i}-score"] == "请填写数字，如 44.32"
+    # An empty cell still is reported as empty.
+    editor = AssessmentEditor(assessment, post_data(assessment, funding_total_initial_budget=""))
+    editor.is_valid()
+    assert "年度资金总额的年初预算数未填写" in [c.message for c in editing.evaluate(editor, current_rules()).checks]
+
+
+# -------------------------------------------------------------------------------------------------------
+# Two editors: the save after a refused stale save writes only what this user changed
+
+
+def colleague_of(assessment):
+    return member(UserFactory(username="colleague", first_name="李四"), assessment.project.implementing_unit,
+                  "preparer")
+
+
+def save_again_after_conflict(user, assessment, mine):
+    """Save `mine` (a page opened earlier): refused as stale; then save the page shown after the refusal."""
+    editor = bind(assessment, mine)
+    with pytest.raises(editing.Conflict) as refused:
+        editing.save(user, assessment.pk, editor)
+    rebased = editing.rebase(editor, refused.value.assessment)
+    return rebased, editing.save(user, assessment.pk, bind(assessment, rebased.data))
+
+
+def test_saving_again_after_a_conflict_keeps_the_other_persons_changes(assessment, preparer):
+    i, j = row_index(assessment, "培训人次"), row_index(assessment, "参与度")
+    opened = post_data(assessment)
+    theirs = post_data(assessment, **{
+        "funding_total_executed": "90", "funding_current_appropriation_executed": "90", "goal_expected": "他们的目标",
+        f"ind-{i}-score": "15", f"ind-{i}-deviation": "报名人数不足。",
+    })
+    editing.save(colleague_of(assessment), assessment.pk, bind(assessment, theirs))
+
+    mine = dict(opened, goal_actual="我的完成情况", **{f"ind-{j}-actual": "完成率 98%", f"ind-{j}-score": "29",
+                                                   f"ind-{j}-deviation": "个别活动延期。"})
+    rebased, result = save_again_after_conflict(preparer, assessment, mine)
+    assert rebased.both_changed == [] and result.both_changed == []
+    # The page after the refusal already showed their values where I had changed nothing.
+    assert (rebased.data["funding_total_executed"], rebased.data["goal_expected"]) == ("90", "他们的目标")
+    assert rebased.data["goal_actual"] == "我的完成情况"
+
+    assessment.refresh_from_db()
+    assert (assessment.version, assessment.goal_expected, assessment.goal_actual) == (3, "他们的目标", "我的完成情况")
+    total = assessment.funding_lines.get(source="total")
+    assert total.executed == D("90")
+    theirs_row, mine_row = assessment.indicators.get(name="培训人次"), assessment.indicators.get(name="参与度")
+    assert (theirs_row.score, theirs_row.deviation) == (D("15"), "报名人数不足。")
+    assert (mine_row.actual, mine_row.score, mine_row.deviation) == ("完成率 98%", D("29"), "个别活动延期。")
+
+
+def test_a_field_both_changed_keeps_mine_and_is_listed(assessment, preparer):
+    i = row_index(assessment, "培训人次")
+    opened = post_data(assessment)
+    theirs = post_data(assessment, goal_actual="他们写的", **{f"ind-{i}-score": "15", f"ind-{i}-deviation": "他们的"})
+    editing.save(colleague_of(assessment), assessment.pk, bind(assessment, theirs))
+
+    mine = dict(opened, goal_actual="我写的", **{f"ind-{i}-score": "18", f"ind-{i}-deviation": "我的"})
+    rebased, result = save_again_after_conflict(preparer, assessment, mine)
+    expected = ["实际完成情况", "指标“培训人次”的得分", "指标“培训人次”的偏差原因分析及改进措施"]
+    assert rebased.both_changed == expected
+    assert result.both_changed == expected
+    assessment.refresh_from_db()
+    row = assessment.indicators.get(name="培训人次")
+    assert (assessment.goal_actual, row.score, row.deviation) == ("我写的", D("18"), "我的")
+
+
+def test_rows_deleted_or_moved_by_the_other_person_stay_so_unless_i_changed_them(assessment, preparer):
+    names = [row.name for row in assessment.indicators.all()]
+    a, b, c = names.index("培训合格率"), names.index("年度内完成"), names.index("成本控制在预算内")
+    opened = post_data(assessment)
+    # They delete 培训合格率 and 年度内完成 and move 成本控制在预算内 to the top.
+    theirs = post_data(assessment, **{f"ind-{a}-DELETE": "on", f"ind-{b}-DELETE": "on", f"ind-{c}-position": "0"})
+    editing.save(colleague_of(assessment), assessment.pk, bind(assessment, theirs))
+    assert list(assessment.indicators.values_list("name", flat=True)) == [
+        "成本控制在预算内", "培训人次", "参与度", "服务对象满意度"]
+
+    # I changed 年度内完成 (which they deleted) and nothing about the order.
+    mine = dict(opened, **{f"ind-{b}-actual": "完成率 90%", f"ind-{b}-score": "9", f"ind-{b}-deviation": "延期。"})
+    rebased, result = save_again_after_conflict(preparer, assessment, mine)
+    # The page after the refusal showed their deletion of 培训合格率, and 年度内完成 as I typed it.
+    shown = [v for k, v in rebased.data.items() if k.startswith("ind-") and k.endswith("-name")]
+    assert sorted(shown) == sorted(["成本控制在预算内", "培训人次", "参与度", "服务对象满意度", "年度内完成"])
+    assert rebased.both_changed == ["指标“年度内完成”（对方已删除）"]
+    assert result.both_changed == ["指标“年度内完成”（对方已删除）"]
+    assert list(assessment.indicators.values_list("name", flat=True)) == [
+        "成本控制在预算内", "培训人次", "年度内完成", "参与度", "服务对象满意度"]
+    assert assessment.indicators.get(name="年度内完成").score == D("9")
+
+
+def test_my_deletion_and_my_new_row_survive_the_merge(assessment, preparer):
+    k = row_index(assessment, "参与度")
+    opened = post_data(assessment)
+    theirs = post_data(assessment, goal_expected="他们改的")
+    editing.save(colleague_of(assessment), assessment.pk, bind(assessment, theirs))
+
+    mine = dict(opened, **{f"ind-{k}-DELETE": "on"})
+    add_row(mine, level1="output", level2="quantity", name="我加的", target="≥ 5 次", actual="5 次", weight="0",
+            score="0", position="1")  # moved up to just after 培训人次
+    _rebased, result = save_again_after_conflict(preparer, assessment, mine)
+    assert result.both_changed == []
+    assessment.refresh_from_db()
+    assert assessment.goal_expected == "他们改的"
+    assert list(assessment.indicators.values_list("name", flat=True)) == [
+        "培训人次", "我加的", "培训合格率", "年度内完成", "成本控制在预算内", "服务对象满意度"]
+
+
+def test_a_page_without_a_snapshot_still_saves_as_typed(assessment, preparer):
+    data = post_data(assessment, goal_actual="旧页面")
+    del data["loaded"]
+    editing.save(preparer, assessment.pk, bind(assessment, data))
+    assessment.refresh_from_db()
+    assert assessment.goal_actual == "旧页面"
+
+
+def test_a_second_conflict_on_the_page_after_the_first_keeps_everyones_changes(assessment, preparer):
+    opened = post_data(assessment)
+    editing.save(colleague_of(assessment), assessment.pk, bind(assessment, post_data(assessment, goal_expected="B")))
+    editor = bind(assessment, dict(opened, goal_actual="我的"))
+    with pytest.raises(editing.Conflict) as refused:
+        editing.save(preparer, assessment.pk, editor)
+    page = editing.rebase(editor, refused.value.assessment).data  # shows B's 预期目标, my 实际完成情况
+    third = member(UserFactory(username="third"), assessment.project.implementing_unit, "preparer")
+    assessment.refresh_from_db()  # the third person opens the form now (version 2)
+    editing.save(third, assessment.pk, bind(assessment, post_data(assessment, funding_score="9")))
+
+    _rebased, result = save_again_after_conflict(preparer, assessment, page)
+    assert result.both_changed == []
+    assessment.refresh_from_db()
+    assert (assessment.goal_expected, assessment.goal_actual) == ("B", "我的")
+    assert assessment.funding_lines.get(source="total").score == D("9")

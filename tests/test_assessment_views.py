@@ -407,3 +407,163 @@ def test_checks_panel_included_elsewhere_with_only_the_assessment(rf, preparer, 
     assert "第1行“培训人次”的得分 15 低于分值 20，须填写偏差原因分析及改进措施" in html
     assert f'href="{edit_url(assessment)}#id_ind-0-deviation"' in html
     assert "hx-swap-oob" not in html
+
+
+# -------------------------------------------------------------------------------------------------------
+# Acceptance fixes: refused input computes nothing, two editors, the attachments panel
+
+
+def form_fields(page_html, form_id="assessment-form"):
+    """What a browser would post for the form `form_id` of a page (inputs, text areas, selects)."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.data, self.inside, self.textarea, self.select = {}, False, None, None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "form":
+                self.inside = a.get("id") == form_id
+            if not self.inside or "disabled" in a:
+                return
+            if tag == "input" and a.get("name") and a.get("type") not in ("submit", "button", "file"):
+                if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                    return
+                self.data[a["name"]] = a.get("value", "on" if a.get("type") == "checkbox" else "")
+            elif tag == "textarea":
+                self.textarea = a["name"]
+                self.data[self.textarea] = ""
+            elif tag == "select":
+                self.select = a["name"]
+                self.data.setdefault(self.select, "")
+            elif tag == "option" and self.select and "selected" in a:
+                self.data[self.select] = a.get("value", "")
+
+        def handle_endtag(self, tag):
+            if tag == "form":
+                self.inside = False
+            elif tag == "textarea":
+                self.textarea = None
+            elif tag == "select":
+                self.select = None
+
+        def handle_data(self, data):
+            if self.textarea:
+                self.data[self.textarea] += data.removeprefix("\n") if not self.data[self.textarea] else data
+
+    reader = Reader()
+    reader.feed(page_html)
+    return reader.data
+
+
+def test_preview_shows_dashes_not_numbers_from_refused_input(client_for, preparer, assessment):
+    i = row_index(assessment, "培训人次")
+    data = post_data(assessment, funding_total_annual_budget="-5", funding_total_executed="99999999999999999999",
+                     **{f"ind-{i}-weight": "1e3"})
+    response = client_for(preparer).post(preview_url(assessment), data, headers={"HX-Request": "true"})
+    page = text(response)
+    result = response.context["evaluation"]
+    assert (result.execution_rate, result.total_score, result.grade) == (None, None, "")
+    assert "1999999999" not in page and "1020" not in page and "1000" not in page
+    assert '<span class="total-value" data-testid="total">—</span>' in page
+    assert 'data-testid="grade">—</span>' in page
+    assert "分值合计 —，得分合计 50" in page  # 产出: a 分值 is refused
+    assert "分值合计 30，得分合计 30" in page  # 效益: nothing refused
+    assert "年度资金总额的金额填写有误，改正后才能计算" in page  # why 执行率 shows "—"
+    assert f'id="suggest-{i}" class="suggest" hx-swap-oob="true" title="本行有填写错误，改正后才能计算"' in page
+    assert '<td class="num fw-semibold" colspan="2">—</td>' in page  # 计算总分
+    # ...and the panel lists the input errors rather than claiming the cells are empty.
+    assert "全年预算数：不能为负数" in page and "全年执行数：数字过长" in page
+    assert "请填写数字，如 44.32" in page
+
+
+def test_the_panel_prefers_the_input_error_to_empty(client_for, preparer, assessment):
+    response = client_for(preparer).post(edit_url(assessment), post_data(assessment, funding_total_initial_budget="abc"))
+    assert response.status_code == 422
+    page = text(response)
+    assert "年度资金总额 年初预算数：请填写数字，如 44.32" in page
+    assert "年初预算数未填写" not in page
+
+
+def test_page_after_a_failed_save_shows_no_figure_from_refused_input(client_for, preparer, assessment):
+    response = client_for(preparer).post(edit_url(assessment), post_data(assessment, funding_score="1e3"))
+    assert response.status_code == 422
+    page = text(response)
+    assert 'data-testid="total">—<' in page and "1000" not in page
+    assert "得分：请填写数字，如 44.32" in page
+
+
+def test_two_editors_the_second_save_keeps_the_others_changes(client, client_for, preparer, assessment):
+    from django.test import Client
+
+    colleague = member(UserFactory(username="colleague", first_name="李四"), assessment.project.implementing_unit,
+                       "preparer")
+    i, j = row_index(assessment, "培训人次"), row_index(assessment, "参与度")
+    mine = client_for(preparer)
+    theirs = Client()
+    theirs.force_login(colleague)
+    my_page = form_fields(text(mine.get(edit_url(assessment))))
+    their_page = form_fields(text(theirs.get(edit_url(assessment))))
+    assert my_page["loaded"] and my_page["version"] == "1"
+
+    # 李四 changes 全年执行数, a row's 得分, and the 实际完成情况.
+    their_page.update({"funding_total_executed": "90", "funding_current_appropriation_executed": "90",
+                       f"ind-{i}-score": "15", f"ind-{i}-deviation": "报名人数不足。", "goal_actual": "李四的文字",
+                       "action": "save"})
+    assert theirs.post(edit_url(assessment), their_page).status_code == 302
+
+    # I change another row, and the 实际完成情况 too; my save is refused as stale.
+    my_page.update({f"ind-{j}-score": "29", f"ind-{j}-deviation": "个别活动延期。", "goal_actual": "我的文字",
+                    "action": "save"})
+    response = mine.post(edit_url(assessment), my_page)
+    assert response.status_code == 409
+    page = text(response)
+    assert "您和对方都修改了以下内容，再次保存时将以您填写的为准" in page and "<li>实际完成情况</li>" in page
+    again = form_fields(page)
+    # The page now shows their 全年执行数 and 得分 (I never touched those), my typing where I typed.
+    assert (again["funding_total_executed"], again[f"ind-{i}-score"]) == ("90", "15")
+    assert (again["goal_actual"], again[f"ind-{j}-score"]) == ("我的文字", "29")
+    assert again["version"] == "2"
+
+    # Saving again, knowingly: only my changes are written.
+    again["action"] = "save"
+    response = mine.post(edit_url(assessment), again)
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert (assessment.version, assessment.goal_actual) == (3, "我的文字")
+    assert assessment.funding_lines.get(source="total").executed == D("90")
+    assert assessment.indicators.get(name="培训人次").score == D("15")
+    assert assessment.indicators.get(name="参与度").score == D("29")
+    page = text(mine.get(response.url))
+    assert "以下内容对方也修改过，已按您填写的内容保存：实际完成情况" in page
+
+
+def test_attachment_links_open_in_a_new_tab_and_duplicates_are_marked(client_for, preparer, assessment, settings,
+                                                                      tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    client = client_for(preparer)
+    for name in ("验收报告.pdf", "照片说明.pdf", "验收报告.pdf"):
+        client.post(reverse("attachment_list", args=[assessment.pk]),
+                    {"files": [SimpleUploadedFile(name, pdf)]})
+    page = text(client.get(edit_url(assessment)))
+    links = re.findall(r'<a class="text-break" href="[^"]+"([^>]*)>', page)
+    assert len(links) == 3 and all('target="_blank" rel="noopener"' in attrs for attrs in links)
+    assert page.count('data-testid="attachment-duplicate"') == 1  # the second 验收报告.pdf
+    assert "可能重复" in page
+    assert 'data-name="验收报告.pdf" data-size="15"' in page  # for the warning before an upload
+
+
+def test_edit_page_carries_what_it_loaded_and_lays_out_the_wide_tables(client_for, preparer, assessment):
+    import json
+
+    page = text(client_for(preparer).get(edit_url(assessment)))
+    loaded = json.loads(form_fields(page)["loaded"])
+    assert loaded["header"]["funding_total_executed"] == "100"
+    assert len(loaded["rows"]) == 6 and loaded["rows"][0]["name"] == "培训人次"
+    assert '<div class="table-scroll mb-3">' in page
+    assert '<col class="c-goals-head"><col class="c-goal"><col class="c-goal">' in page

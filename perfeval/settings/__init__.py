@@ -181,6 +181,8 @@ if TESTING:
 
 # Uploads (佐证材料, Excel and JSON imports).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The editor posts about 20 fields per indicator row and allows 200 rows (Django's default is 1000 fields).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # 佐证材料: the largest file a unit may attach.

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from .. import access, editing, scoring, workflow
 from ..evaluation import current_rules, evaluate
-from ..forms import AssessmentEditor, DashboardFilterForm, NewAssessmentForm
+from ..forms import FUNDING_COLUMNS, AssessmentEditor, DashboardFilterForm, NewAssessmentForm
 from ..models import Membership, SelfAssessment
 
 PAGE_SIZE = 20
@@ -117,13 +117,14 @@ def assessment_edit(request, pk):
         return render(request, EDIT_TEMPLATE, _edit_context(assessment, editor, notice=refused.message,
                                                             unsaved=True), status=409)
     except editing.Conflict as conflict:
-        # Keep every typed value; the next save, made knowingly, is based on the current version.
-        data = request.POST.copy()
-        data["version"] = str(conflict.assessment.version)
-        editor = AssessmentEditor(conflict.assessment, data)
+        # The form as it is now with this user's changes on top (as typed); the next save, made knowingly on
+        # the current version, writes only those changes and keeps the other person's everywhere else.
+        rebased = editing.rebase(editor, conflict.assessment)
+        editor = AssessmentEditor(conflict.assessment, rebased.data)
         editor.is_valid()
-        return render(request, EDIT_TEMPLATE, _edit_context(conflict.assessment, editor, conflict=conflict),
-                      status=409)
+        return render(request, EDIT_TEMPLATE, _edit_context(
+            conflict.assessment, editor, conflict=conflict, both_changed=rebased.both_changed), status=409)
+    _report_both_changed(request, result)
     _report_save(request, result)
     return redirect("assessment_edit", pk=pk)
 
@@ -149,6 +150,12 @@ def _report_save(request, result: editing.SaveResult):
     messages.success(request, _("已保存草稿（第 %(version)s 版）。") % {"version": result.assessment.version})
 
 
+def _report_both_changed(request, result: editing.SaveResult):
+    if result.both_changed:
+        messages.warning(request, _("以下内容对方也修改过，已按您填写的内容保存：%(list)s") % {
+            "list": "；".join(result.both_changed)})
+
+
 @login_required
 @require_POST
 def assessment_preview(request, pk):
@@ -165,6 +172,7 @@ def _edit_context(assessment: SelfAssessment, editor: AssessmentEditor, **extra)
     rules = current_rules()
     result = editing.evaluate(editor, rules)
     editable = not editor.readonly and not extra.get("unsaved")
+    refused = editor.invalid_cells()
     return {
         "assessment": assessment,
         "editor": editor,
@@ -175,6 +183,7 @@ def _edit_context(assessment: SelfAssessment, editor: AssessmentEditor, **extra)
         "weights_total": editor.weights_total(),
         "amount_unit": editor.header_value("amount_unit"),
         "input_errors": editor.input_errors(),
+        "funding_refused": any(f"funding.total.{c}" in refused for c in FUNDING_COLUMNS),
         "rules": rules,
         "editable": editable,
         "level2_parents": scoring.LEVEL2_PARENT,

@@ -205,6 +205,22 @@
     });
   }
 
+  // -- 佐证材料: a file with the name and size of one already attached is flagged before the upload ------
+  // (The panel is replaced by htmx after each upload, hence the listener on the document.)
+  document.addEventListener("change", (event) => {
+    const input = event.target.closest("input.js-attachment-files");
+    if (!input) return;
+    const panel = input.closest("[data-testid=attachments]");
+    const note = panel && panel.querySelector(".js-attachment-duplicate");
+    if (!note) return;
+    const attached = new Set(
+      Array.from(panel.querySelectorAll("[data-testid=attachment]")).map((item) => `${item.dataset.name}\u0000${item.dataset.size}`),
+    );
+    const twins = Array.from(input.files || []).filter((file) => attached.has(`${file.name}\u0000${file.size}`));
+    note.textContent = twins.length ? note.dataset.message.replace("{names}", twins.map((f) => `“${f.name}”`).join("、")) : "";
+    note.classList.toggle("d-none", !twins.length);
+  });
+
   // -- links from the checks panel (and the error summary) to their field --------------------------
   document.addEventListener("click", (event) => {
     const link = event.target.closest("a.js-goto");
