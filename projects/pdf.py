@@ -33,6 +33,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import logging
+import math
 import multiprocessing
 import os
 import re
@@ -76,19 +77,92 @@ DASH = "—"
 
 @dataclass(frozen=True)
 class Figure:
-    """A printed figure and, when the system computes something else, the number of its note."""
+    """A printed figure, the number of its note when the system computes something else, and how it fits
+    its cell (see fit_figure): `fit` is a class of static/pdf/official_table.css (its size), `break_at` > 0 puts
+    the text from that index (its decimal point, or the end: the mark alone) and the mark on a second line."""
 
     text: str
     note: int | None = None
+    fit: str = ""
+    break_at: int = 0
+
+
+# The number cells of the official grid are narrow: a 21 mm 全年预算数 holds about ten digits at the table's
+# 9 pt, and an amount may have 14 integer digits and 4 decimals (FundingLine: max_digits=18). A figure too wide
+# for its cell is printed smaller, or with its 注N mark under it, or broken before its decimal point; never over
+# the neighbouring cells. Widths are estimated from the characters with the widest glyphs of the CJK serif and
+# sans faces (Noto CJK: digits ≤ 0.562 em, "." 0.327 em, "%" 0.923 em): nothing is measured at render time.
+GRID_MM = (14, 15, 19, 31, 21, 21, 9, 9, 13, 28)  # the ten columns (official_table.css: .oc-section … .oc-dev-b)
+RULE_PT, AIR_PT = 0.75, 1  # a cell's rule (half on each side), the least room kept between a figure and a rule
+FIT_SIZES = ((9, ""), (8, "num-s1"), (7, "num-s2"), (6.5, "num-s3"))  # pt (the table's is 9), their class
+NOTE_PT, NOTE_GAP_PT = 6.5, 1  # .official-note-mark: size and margin-left
+_EM = {**dict.fromkeys("0123456789", 0.565), **dict.fromkeys(".,:;'!| ", 0.33), "-": 0.35, "%": 0.93}
+
+
+def _cell_pt(first: int, span: int = 1) -> float:
+    """The room for a figure in a cell of the grid from column `first` (0-based) over `span` columns, in pt."""
+    return sum(GRID_MM[first : first + span]) * 72 / 25.4 - RULE_PT - 2 * AIR_PT
+
+
+def _text_pt(text: str, size: float, note: int | None = None) -> float:
+    ems = sum(_EM.get(char, 0.7 if char.isascii() else 1.0) for char in text)
+    mark = NOTE_GAP_PT + NOTE_PT * (1 + _EM["0"] * len(str(note))) if note else 0
+    return ems * size + mark
+
+
+def fit_figure(text: str, room_pt: float, note: int | None = None) -> Figure:
+    """The figure as printed in a cell with `room_pt` of room, the first layout that fits, from the largest size
+    down: on one line, else with its 注N mark on a second line; then broken before its decimal point; else wrapped
+    anywhere at the smallest size. A figure that fits at the table's size (every ordinary one) is left as it is."""
+    for size, css in FIT_SIZES:
+        if _text_pt(text, size, note) <= room_pt:
+            return Figure(text, note, css)
+        if note and max(_text_pt(text, size), _text_pt("", size, note)) <= room_pt:
+            return Figure(text, note, css, len(text))
+    point = text.find(".")
+    if point > 0:
+        for size, css in FIT_SIZES:
+            if max(_text_pt(text[:point], size), _text_pt(text[point:], size, note)) <= room_pt:
+                return Figure(text, note, css, point)
+    return Figure(text, note, f"{FIT_SIZES[-1][1]} num-wrap")
+
+
+# 年度总体目标 goes to a page whole, its header with its texts (print.css); texts that do not fit on a page even
+# alone cannot, and flow on from where the block starts instead, the header with their first lines. WeasyPrint
+# cannot tell the two apart (a row kept whole that is taller than a page leaves the header alone at the top of
+# the next page), so the sheet marks the long ones, from an estimate of their lines that errs long: every
+# character a full em but ASCII (0.7 em), 1.5 em lost at each line's end, every line break of the text kept.
+GOALS_ROOM_EM = tuple(  # the 预期目标 and 实际完成情况 cells (grid columns 2-5 and 6-10) less their 2 pt paddings,
+    (sum(GRID_MM[first:last]) * 72 / 25.4 - 2 * 2 - RULE_PT) / FIT_SIZES[0][0]  # in em of the table's 9 pt
+    for first, last in ((1, 5), (5, 10))
+)
+GOALS_PAGE_LINES = 58  # an empty A4 page holds some 63 lines of 9 pt text under the 预期目标 header
+
+
+def _lines(text: str, room_em: float) -> int:
+    ems = (sum(0.7 if char.isascii() else 1.0 for char in line.strip()) for line in text.splitlines() or [""])
+    return sum(max(1, math.ceil(em / (room_em - 1.5))) for em in ems)
+
+
+def goals_too_long_for_a_page(expected: str, actual: str) -> bool:
+    return max(_lines(expected, GOALS_ROOM_EM[0]), _lines(actual, GOALS_ROOM_EM[1])) > GOALS_PAGE_LINES
+
+
+# The number cells: where each sits in the grid (first column, columns spanned) and so its room.
+ROOM_INITIAL = _cell_pt(3)  # 年初预算数
+ROOM_BUDGET = _cell_pt(4)  # 全年预算数, 全年执行数
+ROOM_NARROW = _cell_pt(6)  # 分值 and 得分 of the indicators and the 总分 row, the funding 分值
+ROOM_RATE = _cell_pt(7, 2)  # 执行率
+ROOM_SCORE = _cell_pt(9)  # the funding 得分
 
 
 @dataclass(frozen=True)
 class FundingRowView:
     label: str
-    initial_budget: str
-    annual_budget: str
-    executed: str
-    weight: str
+    initial_budget: Figure
+    annual_budget: Figure
+    executed: Figure
+    weight: Figure
     rate: Figure
     score: Figure
     is_total: bool
@@ -109,8 +183,8 @@ class IndicatorRowView:
     name: str
     target: str
     actual: str
-    weight: str
-    score: str
+    weight: Figure
+    score: Figure
     deviation: str
 
 
@@ -126,7 +200,7 @@ class OfficialSheet:
     goal_expected: str
     goal_actual: str
     indicators: list[IndicatorRowView]
-    weights_total: str
+    weights_total: Figure
     total: Figure
     notes: list[str] = field(default_factory=list)  # 注1 is notes[0]
     mark: str = ""  # 草稿 / 未审核 while not approved; empty on an approved form
@@ -135,6 +209,11 @@ class OfficialSheet:
     @property
     def indicator_rows(self) -> int:
         return len(self.indicators)
+
+    @property
+    def goals_flow(self) -> bool:
+        """Whether the 年度总体目标 block is too long to be kept on one page (see goals_too_long_for_a_page)."""
+        return goals_too_long_for_a_page(self.goal_expected, self.goal_actual)
 
 
 def _n(value: Decimal | None) -> str:
@@ -198,18 +277,18 @@ def build_sheet(
         line = lines.get(source)
         is_total = source == FundingLine.Source.TOTAL
         if is_total:
-            rate = Figure(printed_rate or _percent(evaluation.execution_rate), marks.get("rate"))
-            score = Figure(_n(line.score) if line else "", marks.get("score"))
-            weight = _n(assessment.funding_weight)
+            rate = fit_figure(printed_rate or _percent(evaluation.execution_rate), ROOM_RATE, marks.get("rate"))
+            score = fit_figure(_n(line.score) if line else "", ROOM_SCORE, marks.get("score"))
+            weight = fit_figure(_n(assessment.funding_weight), ROOM_NARROW)
         else:
             # 财预〔2020〕10号 template: 分值 and 得分 belong to the 年度资金总额 row only.
-            rate, score, weight = Figure(_percent(_row_rate(line))), Figure(DASH), DASH
+            rate, score, weight = fit_figure(_percent(_row_rate(line)), ROOM_RATE), Figure(DASH), Figure(DASH)
         rows.append(
             FundingRowView(
                 label=str(label),
-                initial_budget=_n(line.initial_budget) if line else "",
-                annual_budget=_n(line.annual_budget) if line else "",
-                executed=_n(line.executed) if line else "",
+                initial_budget=fit_figure(_n(line.initial_budget) if line else "", ROOM_INITIAL),
+                annual_budget=fit_figure(_n(line.annual_budget) if line else "", ROOM_BUDGET),
+                executed=fit_figure(_n(line.executed) if line else "", ROOM_BUDGET),
                 weight=weight,
                 rate=rate,
                 score=score,
@@ -228,8 +307,8 @@ def build_sheet(
             name=row.name,
             target=row.target,
             actual=row.actual,
-            weight=_n(row.weight),
-            score=_n(row.score),
+            weight=fit_figure(_n(row.weight), ROOM_NARROW),
+            score=fit_figure(_n(row.score), ROOM_NARROW),
             deviation=row.deviation,
         )
         for row, l1, l2 in zip(indicators, level1, level2_keys, strict=True)
@@ -240,7 +319,7 @@ def build_sheet(
     )
     printed_total = (assessment.printed_total or "").strip()
     if printed_total:
-        total = Figure(printed_total, marks.get("total"))
+        total = fit_figure(printed_total, ROOM_NARROW, marks.get("total"))
     else:
         total_note = marks.get("total")
         if total_note is None and evaluation.entered_total != evaluation.total_score:
@@ -253,7 +332,7 @@ def build_sheet(
                 }
             )
             total_note = len(notes)
-        total = Figure(_n(evaluation.entered_total), total_note)
+        total = fit_figure(_n(evaluation.entered_total), ROOM_NARROW, total_note)
 
     approved_on = ""
     if assessment.status == SelfAssessment.Status.APPROVED and assessment.approved_at:
@@ -274,7 +353,7 @@ def build_sheet(
         goal_expected=assessment.goal_expected,
         goal_actual=assessment.goal_actual,
         indicators=indicator_rows,
-        weights_total=_n(weights),
+        weights_total=fit_figure(_n(weights), ROOM_NARROW),
         total=total,
         notes=notes,
         mark=mark_for(assessment),

@@ -9,14 +9,17 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pdfplumber
 import pytest
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.utils import translation
 from pypdf import PdfReader
 
 from projects import interchange, pdf
 from projects.evaluation import current_rules, evaluate
 from projects.models import FundingLine, Indicator, ScoringRules, SelfAssessment
+from projects.templatetags.official_form import figure
 
 from .factories import AssessmentFactory, complete_assessment
 
@@ -72,6 +75,54 @@ def long_assessment(project, rows=60):
     return assessment
 
 
+def all_figures(sheet):
+    """Every figure of the number cells of a sheet."""
+    figures = [f for r in sheet.funding for f in (r.initial_budget, r.annual_budget, r.executed, r.weight, r.rate,
+                                                  r.score)]
+    return figures + [f for r in sheet.indicators for f in (r.weight, r.score)] + [sheet.weights_total, sheet.total]
+
+
+def first_hit(page, text):
+    """The top-most place where `text` is printed on a pdfplumber page (its bounding box)."""
+    hits = page.search(text, regex=False)
+    assert hits, f"{text!r} is not on the page"
+    return min(hits, key=lambda hit: (hit["top"], hit["x0"]))
+
+
+def cell_at(page, x, y):
+    """The box of the ruled cell around a point, from the rules WeasyPrint draws: the nearest rules to the left,
+    right, above and below (a cell left open at a page break ends where its side rules end)."""
+    v = [e for e in page.edges if e["orientation"] == "v" and e["top"] - 1 <= y <= e["bottom"] + 1]
+    h = [e for e in page.edges if e["orientation"] == "h" and e["x0"] - 1 <= x <= e["x1"] + 1]
+    left = max((e for e in v if e["x0"] <= x), key=lambda e: e["x0"])
+    right = min((e for e in v if e["x0"] >= x), key=lambda e: e["x0"])
+    top = max(e["top"] for e in h if e["top"] <= y)
+    below = [e["top"] for e in h if e["top"] >= y]
+    bottom = min(below) if below else min(left["bottom"], right["bottom"])
+    return left["x0"], top, right["x0"], bottom
+
+
+AMOUNT_COLUMNS = ("年初预算数", "全年预算数", "全年执行数")
+
+
+def amounts_not_inside_their_cells(content: bytes, rows: dict, air=1.0) -> list:
+    """The amounts of `rows` ({row label: (年初预算数, 全年预算数, 全年执行数) as printed}) whose characters are not
+    all inside their own cell, `air` pt clear of its side rules: the text made of the characters wholly inside
+    that box must be the whole amount (an amount printed over a rule or a neighbour loses characters)."""
+    with pdfplumber.open(io.BytesIO(content)) as document:
+        page = document.pages[0]
+        wrong = []
+        for label, amounts in rows.items():
+            row = first_hit(page, label)
+            for column, amount in zip(AMOUNT_COLUMNS, amounts, strict=True):
+                head = first_hit(page, column)
+                x0, top, x1, bottom = cell_at(page, (head["x0"] + head["x1"]) / 2, (row["top"] + row["bottom"]) / 2)
+                inside = squeeze(page.within_bbox((x0 + air, top, x1 - air, bottom)).extract_text())
+                if inside != amount:
+                    wrong.append((label, column, amount, inside))
+        return wrong
+
+
 # --- what the official table prints ---------------------------------------------------------------------
 
 
@@ -94,16 +145,16 @@ def test_a_form_without_a_printed_rate_prints_the_computed_one_and_no_notes(asse
     assert sheet.funding[0].rate == pdf.Figure("100%")
     assert sheet.funding[0].score == pdf.Figure("10")
     assert sheet.total == pdf.Figure("100")
-    assert sheet.weights_total == "100"
+    assert sheet.weights_total == pdf.Figure("100")
     assert sheet.notes == []
 
 
 def test_sub_rows_print_their_own_rate_and_dashes_for_weight_and_score(assessment):
     current, carryover = sheet_of(assessment).funding[1:3]
-    assert (current.label, current.rate.text, current.weight, current.score.text) == (
+    assert (current.label, current.rate.text, current.weight.text, current.score.text) == (
         "其中：当年财政拨款", "100%", "—", "—"
     )
-    assert (carryover.annual_budget, carryover.rate.text) == ("", "")
+    assert (carryover.annual_budget.text, carryover.rate.text) == ("", "")
 
 
 def test_total_note_when_the_entered_funding_score_is_not_the_computed_one(assessment):
@@ -111,7 +162,7 @@ def test_total_note_when_the_entered_funding_score_is_not_the_computed_one(asses
     FundingLine.objects.filter(assessment=assessment, source="current_appropriation").update(executed=D(50))
     sheet = sheet_of(assessment)  # 50 % executed: 5 points, the unit entered 10
     assert sheet.funding[0].score == pdf.Figure("10", 1)
-    assert sheet.total == pdf.Figure("100", 2)
+    assert (sheet.total.text, sheet.total.note) == ("100", 2)
     assert "95" in sheet.notes[1]
 
 
@@ -137,6 +188,34 @@ def test_the_mark_follows_the_status(assessment):
     assert pdf.mark_for(assessment) == "草稿"
     assessment.status = "approved"
     assert pdf.mark_for(assessment) == ""
+
+
+def test_ordinary_figures_print_as_they_are_and_long_ones_smaller_or_broken(db, demo_document):
+    for form in import_seeds(demo_document):  # every seed figure keeps the table's size, on one line
+        assert [f for f in all_figures(sheet_of(form)) if f.fit or f.break_at] == [], form.project.name
+    assert pdf.fit_figure("44.32", pdf.ROOM_BUDGET) == pdf.Figure("44.32")
+    assert pdf.fit_figure("123456789", pdf.ROOM_BUDGET) == pdf.Figure("123456789")  # 9 digits: as they are
+    smaller = pdf.fit_figure("999999999999.99", pdf.ROOM_BUDGET)
+    assert smaller.fit.startswith("num-s") and not smaller.break_at  # smaller, on one line
+    widest = pdf.fit_figure("99999999999999.9999", pdf.ROOM_BUDGET)  # 14 integer digits, 4 decimals
+    assert widest.fit.startswith("num-s") and widest.break_at == 14  # broken before the decimal point
+    # A 注N mark that does not fit beside a figure goes under it; the figure keeps its size.
+    assert pdf.fit_figure("94", pdf.ROOM_NARROW, 3) == pdf.Figure("94", 3)
+    assert pdf.fit_figure("100", pdf.ROOM_NARROW, 2) == pdf.Figure("100", 2, "", 3)
+    assert "num-wrap" in pdf.fit_figure("百分之四十五点八七", pdf.ROOM_NARROW).fit  # no safe break: wraps
+
+
+def test_a_figure_prints_escaped_with_its_break_and_its_mark():
+    assert figure(pdf.Figure("<b>1", 2)) == '&lt;b&gt;1<sup class="official-note-mark">注2</sup>'
+    assert figure(pdf.Figure("12.5", None, "num-s1", 2)) == '<span class="num-line">12</span>.5'
+    mark_under = figure(pdf.Figure("100", 2, "", 3))
+    assert mark_under == '<span class="num-line">100</span><sup class="official-note-mark">注2</sup>'
+
+
+def test_the_grid_in_mm_is_the_grid_of_the_stylesheet():
+    css = Path(finders.find("pdf/official_table.css")).read_text()
+    percents = [float(p) for p in re.findall(r"\.oc-[\w-]+ \{ width: ([\d.]+)%; \}", css)]
+    assert [p * 180 / 100 for p in percents] == pytest.approx(pdf.GRID_MM, abs=0.05)
 
 
 # --- the PDF ----------------------------------------------------------------------------------------------
@@ -189,6 +268,73 @@ def test_a_long_form_flows_with_the_header_repeated_and_no_row_cut(db, project):
         name = squeeze(f"长表指标第{i:02d}项" + "（说明文字）" * 3)
         # A row is never split: its whole text is on exactly one page.
         assert sum(name in squeeze(text) for text in texts) == 1, name
+
+
+def test_fourteen_digit_amounts_print_inside_their_cells(db, project):
+    form = complete_assessment(project, budget="999999999999.99", executed="888888888888.88", amount_unit="元")
+    # 14 integer digits (15 significant: all that SQLite keeps), and 9-digit 元 amounts with decimals.
+    FundingLine.objects.filter(assessment=form, source="carryover").update(
+        initial_budget=D("99999999999999.9"), annual_budget=D("12345678901234.5"), executed=D("88888888888888")
+    )
+    FundingLine.objects.filter(assessment=form, source="other").update(
+        initial_budget=D("123456789.12"), annual_budget=D("999999999.99"), executed=D("987654321.5")
+    )
+    rows = {
+        str(line.get_source_display()): tuple(pdf._n(getattr(line, name)) for name in
+                                              ("initial_budget", "annual_budget", "executed"))
+        for line in form.funding_lines.all()
+    }
+    assert rows["年度资金总额"] == ("999999999999.99", "999999999999.99", "888888888888.88")
+    assert rows["上年结转资金"] == ("99999999999999.9", "12345678901234.5", "88888888888888")
+    assert amounts_not_inside_their_cells(pdf.render_assessment(form), rows) == []
+
+
+def test_the_widest_amounts_the_fields_hold_print_inside_their_cells(assessment):
+    # max_digits=18, decimal_places=4: what PostgreSQL keeps (SQLite cannot), so the rows are built in memory.
+    widest, other = D("99999999999999.9999"), D("88888888888888.8888")
+    lines = [
+        FundingLine(assessment=assessment, source=source, initial_budget=widest, annual_budget=widest, executed=other)
+        for source in FundingLine.Source.values
+    ]
+    indicators = list(assessment.indicators.all())
+    evaluation = evaluate(assessment, current_rules(), funding_lines=lines, indicators=indicators)
+    with translation.override(pdf.PDF_LANGUAGE):
+        content = pdf.html_to_pdf(pdf.document_html([pdf.build_sheet(assessment, lines, indicators, evaluation)]))
+    rows = {str(label): (str(widest), str(widest), str(other)) for label in FundingLine.Source.labels}
+    assert amounts_not_inside_their_cells(content, rows) == []
+
+
+@pytest.mark.parametrize(("sentences", "page"), [(125, 1), (500, 0)])
+def test_the_goals_header_stays_with_the_start_of_its_text(db, project, sentences, page):
+    # 125 sentences: more than is left on page 1 but less than a page, so the block goes to page 2 whole;
+    # 500: more than a page, so it cannot: it starts on page 1, the header with the first lines of its texts.
+    form = complete_assessment(
+        project, goal_expected="开篇预期：" + "按计划推进各项工作。" * sentences,
+        goal_actual="开篇完成：" + "已完成各项工作任务。" * sentences,
+    )
+    assert sheet_of(form).goals_flow == (page == 0)
+    content = pdf.render_assessment(form)
+    texts = [squeeze(text) for text in pages_text(content)]
+    assert "年度资金总额" in texts[0]
+    assert [number for number, text in enumerate(texts) if "预期目标" in text and "实际完成情况" in text] == [page]
+    assert [number for number, text in enumerate(texts) if "开篇预期" in text and "开篇完成" in text] == [page]
+    with pdfplumber.open(io.BytesIO(content)) as document:
+        sheet = document.pages[page]
+        label = first_hit(sheet, "年度总体")
+        cell = cell_at(sheet, (label["x0"] + label["x1"]) / 2, (label["top"] + label["bottom"]) / 2)
+        assert squeeze(sheet.within_bbox(cell).extract_text()) == "年度总体目标"  # the merged label, whole, in its cell
+        if page:  # page 1 still closes its table with a rule under 其他资金
+            first = document.pages[0]
+            other = first_hit(first, "其他资金")
+            assert any(line["top"] > other["bottom"] and abs(line["top"] - line["bottom"]) < 1 for line in first.lines)
+
+
+def test_only_goals_longer_than_a_page_flow(db, demo_document):
+    for form in import_seeds(demo_document):
+        assert not sheet_of(form).goals_flow, form.project.name
+    assert not pdf.goals_too_long_for_a_page("按计划推进各项工作。" * 125, "")
+    assert pdf.goals_too_long_for_a_page("", "已完成各项工作任务。" * 150)
+    assert pdf.goals_too_long_for_a_page("一、\n" * 60, "")  # every line break of the text counts
 
 
 def test_drafts_and_submitted_forms_carry_a_mark_and_approved_ones_the_approval_date(assessment):

@@ -1,6 +1,8 @@
 """The official table of a form as rows and merged cells (projects.pdf.build_sheet), for the shared partial."""
 
 from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from .. import pdf
 
@@ -11,3 +13,18 @@ register = template.Library()
 def official_sheet(assessment, funding, indicators, evaluation):
     """{% official_sheet assessment funding indicators evaluation as sheet %}"""
     return pdf.build_sheet(assessment, funding, indicators, evaluation)
+
+
+@register.simple_tag
+def figure(value: pdf.Figure):
+    """{% figure row.rate %}: a number cell's text, on two lines when projects.pdf.fit_figure breaks it, and its
+    注N mark. The cell carries `value.fit` as a class (its size)."""
+    if value.break_at:
+        text = format_html(
+            '<span class="num-line">{}</span>{}', value.text[: value.break_at], value.text[value.break_at :]
+        )
+    else:
+        text = format_html("{}", value.text)
+    if value.note:
+        return format_html('{}<sup class="official-note-mark">{}</sup>', text, _("注%(n)s") % {"n": value.note})
+    return text
