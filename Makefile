@@ -53,11 +53,13 @@ run: venv sysdeps-run
 test: venv sysdeps-test
 	@mkdir -p var
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	PERFEVAL_TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: venv sysdeps-run
 	$(BIN)/python bench/pdf_bench.py

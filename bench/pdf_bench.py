@@ -61,8 +61,9 @@ def compare_pictures(pdf_a: bytes, pdf_b: bytes, folder: Path) -> tuple[int, int
     for name, content in (("a", pdf_a), ("b", pdf_b)):
         source = folder / f"{name}.pdf"
         source.write_bytes(content)
-        subprocess.run(["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile", source,
-                        folder / name], check=True)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile", source, folder / name], check=True
+        )
         pictures.append(Image.open(folder / f"{name}.png").convert("L"))
     difference = ImageChops.difference(*pictures)
     histogram = difference.histogram()
@@ -84,8 +85,10 @@ def main():
         from projects.evaluation import current_rules
         from projects.models import SelfAssessment
 
-        print(f"CPUs: {os.cpu_count()} (workers: {pdf.pdf_workers()}); HarfBuzz subsetter: "
-              f"{'yes' if pdf.harfbuzz_subset_available() else 'NO (expect seconds per form)'}")
+        print(
+            f"CPUs: {os.cpu_count()} (workers: {pdf.pdf_workers()}); HarfBuzz subsetter: "
+            f"{'yes' if pdf.harfbuzz_subset_available() else 'NO (expect seconds per form)'}"
+        )
         started = time.perf_counter()
         renderer = pdf.renderer()
         renderer.warm_up()
@@ -93,8 +96,10 @@ def main():
 
         seed = SelfAssessment.objects.get(project__name="综合党委经费", year=2022)
         median, worst = median_time(lambda: pdf.render_assessment(seed), args.repeat)
-        print(f"single seed form, whole view service (queries + HTML + PDF): median {median * 1000:.0f} ms, "
-              f"worst {worst * 1000:.0f} ms  [target ≤ 150 ms]")
+        print(
+            f"single seed form, whole view service (queries + HTML + PDF): median {median * 1000:.0f} ms, "
+            f"worst {worst * 1000:.0f} ms  [target ≤ 150 ms]"
+        )
         form = pdf.forms_queryset(SelfAssessment.objects.filter(pk=seed.pk)).get()
         html = pdf.official_html([form], current_rules())
         median, _worst = median_time(lambda: pdf.html_to_pdf(html), args.repeat)
@@ -111,8 +116,10 @@ def main():
             started = time.perf_counter()
             pages = pdf.render_batch(batch, target, title=title)
             wall = time.perf_counter() - started
-            print(f"batch of {len(batch)} forms, {label}: {wall:.2f} s wall, {pages} pages, "
-                  f"{target.stat().st_size / 1024 / 1024:.1f} MiB  [target ≤ 7 s]")
+            print(
+                f"batch of {len(batch)} forms, {label}: {wall:.2f} s wall, {pages} pages, "
+                f"{target.stat().st_size / 1024 / 1024:.1f} MiB  [target ≤ 7 s]"
+            )
         started = time.perf_counter()
         pdf.render_batch(batch, folder / "batch1.pdf", title=title, workers=1)
         print(f"batch of {len(batch)} forms, one process: {time.perf_counter() - started:.2f} s wall")
@@ -122,8 +129,10 @@ def main():
         for size in (len(batch) // 2, len(batch), len(ids)):
             pdf.render_batch(ids[:size], folder / "memory.pdf", title=title)
             rss = [rss_kib(pid) // 1024 for pid in workers]
-            print(f"memory after a batch of {size:>3} forms: parent {rss_kib(os.getpid()) // 1024} MiB, "
-                  f"workers {rss} MiB (peak {[rss_kib(pid, 'VmHWM') // 1024 for pid in workers]} MiB)")
+            print(
+                f"memory after a batch of {size:>3} forms: parent {rss_kib(os.getpid()) // 1024} MiB, "
+                f"workers {rss} MiB (peak {[rss_kib(pid, 'VmHWM') // 1024 for pid in workers]} MiB)"
+            )
 
         whole = pdf.Renderer.__new__(pdf.Renderer)
         fonts, pdf.subset_fonts = pdf.subset_fonts, dict  # the configured family as installed, no pre-subset
@@ -132,8 +141,10 @@ def main():
         finally:
             pdf.subset_fonts = fonts
         differing, largest = compare_pictures(single, whole.write_pdf(html), folder)
-        print(f"pre-subset fonts vs whole system fonts, page 1 at 100 dpi: {differing} pixels differ "
-              f"(largest difference {largest}/255)")
+        print(
+            f"pre-subset fonts vs whole system fonts, page 1 at 100 dpi: {differing} pixels differ "
+            f"(largest difference {largest}/255)"
+        )
         median, _worst = median_time(lambda: whole.write_pdf(html), max(5, args.repeat // 3))
         print(f"single seed form with the whole system fonts: median {median * 1000:.0f} ms")
         pdf.shutdown_pool()

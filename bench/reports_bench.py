@@ -35,7 +35,7 @@ def grow_to(forms: int):
         item["project"] = f"{item['project']}（副本 {i}）"
         copies.append(item)
     for start in range(0, len(copies), 200):
-        interchange.import_document({"format": interchange.FORMAT, "assessments": copies[start:start + 200]})
+        interchange.import_document({"format": interchange.FORMAT, "assessments": copies[start : start + 200]})
 
 
 def timed(fn, repeat):
@@ -66,8 +66,10 @@ def main():
         admin = get_user_model().objects.get(username="admin")
         client = Client(SERVER_NAME="127.0.0.1")
         client.force_login(admin)
-        print(f"{'forms':>6} {'summary s':>10} {'queries':>8} {'summary.xlsx s':>15} {'export s':>9} "
-              f"{'sheets':>7} {'xlsx KB':>8} {'read back s':>12}")
+        print(
+            f"{'forms':>6} {'summary s':>10} {'queries':>8} {'summary.xlsx s':>15} {'export s':>9} "
+            f"{'sheets':>7} {'xlsx KB':>8} {'read back s':>12}"
+        )
         for forms in sorted(args.forms):
             grow_to(forms)
             client.get("/reports/summary/")
@@ -79,8 +81,10 @@ def main():
             export, data = timed(lambda s=sample: excel.export_workbook(excel.prepared(s)), max(1, args.repeat // 2))
             read, documents = timed(lambda d=data: excel.read_workbook(io.BytesIO(d)), max(1, args.repeat // 2))
             count = len(reports.summary(admin, reports.Filters()).rows)
-            print(f"{count:>6} {page:>10.3f} {len(ctx.captured_queries):>8} {summary_xlsx:>15.3f} {export:>9.3f} "
-                  f"{len(documents):>7} {len(data) // 1024:>8} {read:>12.3f}")
+            print(
+                f"{count:>6} {page:>10.3f} {len(ctx.captured_queries):>8} {summary_xlsx:>15.3f} {export:>9.3f} "
+                f"{len(documents):>7} {len(data) // 1024:>8} {read:>12.3f}"
+            )
 
 
 if __name__ == "__main__":

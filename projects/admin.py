@@ -106,9 +106,11 @@ class LockedFormAdminMixin(ScopedAdminMixin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # A new part can only be attached to a form the user may see that is not locked.
         if db_field.name == "assessment":
-            kwargs["queryset"] = access.visible_assessments(request.user).exclude(
-                status=SelfAssessment.Status.APPROVED
-            ).select_related("project")
+            kwargs["queryset"] = (
+                access.visible_assessments(request.user)
+                .exclude(status=SelfAssessment.Status.APPROVED)
+                .select_related("project")
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def _lock_form(self, request, assessment_id) -> SelfAssessment | None:
@@ -308,8 +310,16 @@ class SelfAssessmentAdmin(LockedFormAdminMixin, GuardedHistoryAdmin):
     list_select_related = ["project", "project__implementing_unit"]
     autocomplete_fields = ["project"]
     readonly_fields = [
-        "status", "workflow_link", "review_score", "review_opinion", "version", "created_at", "updated_at",
-        "submitted_at", "approved_at", "created_by",
+        "status",
+        "workflow_link",
+        "review_score",
+        "review_opinion",
+        "version",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+        "approved_at",
+        "created_by",
     ]
     inlines = [FundingLineInline, IndicatorInline, StatusChangeInline, AttachmentInline]
 
@@ -322,7 +332,8 @@ class SelfAssessmentAdmin(LockedFormAdminMixin, GuardedHistoryAdmin):
         if obj is None or obj.pk is None:
             return "—"
         return format_html(
-            '<a href="{}">{}</a>', reverse("review_detail", args=[obj.pk]),
+            '<a href="{}">{}</a>',
+            reverse("review_detail", args=[obj.pk]),
             _("状态只能在审核页面改变（提交、审核通过、退回、重新打开都会留下记录）"),
         )
 
@@ -336,7 +347,6 @@ class SelfAssessmentAdmin(LockedFormAdminMixin, GuardedHistoryAdmin):
         if db_field.name == "project" and not _superuser(request):
             kwargs["queryset"] = access.visible_projects(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
 
 
 @admin.register(Indicator)

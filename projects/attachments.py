@@ -97,18 +97,22 @@ def sniff(upload, name: str) -> Kind:
     elif head.startswith(b"PK\x03\x04"):
         kind = _ooxml_kind(upload, name)
     else:
-        raise AttachmentRefused(_("“%(name)s”不是可接受的文件类型：佐证材料只能是 PDF、图片（PNG、JPEG）、"
-                                  "Word 或 Excel 文件。") % {"name": name})
+        raise AttachmentRefused(
+            _("“%(name)s”不是可接受的文件类型：佐证材料只能是 PDF、图片（PNG、JPEG）、Word 或 Excel 文件。")
+            % {"name": name}
+        )
     if ext not in kind.extensions:
-        raise AttachmentRefused(_("“%(name)s”的内容是 %(label)s 文件，但扩展名是“%(ext)s”；请改正扩展名（%(expected)s）"
-                                  "后再上传。") % {"name": name, "label": kind.label, "ext": ext or _("无"),
-                                                 "expected": " / ".join(kind.extensions)})
+        raise AttachmentRefused(
+            _("“%(name)s”的内容是 %(label)s 文件，但扩展名是“%(ext)s”；请改正扩展名（%(expected)s）后再上传。")
+            % {"name": name, "label": kind.label, "ext": ext or _("无"), "expected": " / ".join(kind.extensions)}
+        )
     return kind
 
 
 def _ooxml_kind(upload, name: str) -> Kind:
     refused = AttachmentRefused(
-        _("“%(name)s”是压缩包，不是 Word 或 Excel 文件；佐证材料不接受压缩包。") % {"name": name})
+        _("“%(name)s”是压缩包，不是 Word 或 Excel 文件；佐证材料不接受压缩包。") % {"name": name}
+    )
     try:
         with zipfile.ZipFile(upload) as archive:
             names = set(archive.namelist())
@@ -124,9 +128,10 @@ def _ooxml_kind(upload, name: str) -> Kind:
         if part in names:
             if main_type not in content_types:
                 # .docm / .xlsm (macros) and templates declare another main content type.
-                raise AttachmentRefused(_(
-                    "“%(name)s”是启用宏的文档或模板，为安全起见不能上传；请另存为 %(ext)s 后再上传。"
-                ) % {"name": name, "ext": kind.extensions[0]})
+                raise AttachmentRefused(
+                    _("“%(name)s”是启用宏的文档或模板，为安全起见不能上传；请另存为 %(ext)s 后再上传。")
+                    % {"name": name, "ext": kind.extensions[0]}
+                )
             return kind
     raise refused
 
@@ -138,8 +143,10 @@ def add(user, assessment_pk, upload) -> Attachment:
     if upload.size == 0:
         raise AttachmentRefused(_("“%(name)s”是空文件。") % {"name": name})
     if upload.size > limit:
-        raise AttachmentRefused(_("“%(name)s”大小为 %(size)s，超过每个文件 %(limit)s 的上限。") % {
-            "name": name, "size": human_size(upload.size), "limit": human_size(limit)})
+        raise AttachmentRefused(
+            _("“%(name)s”大小为 %(size)s，超过每个文件 %(limit)s 的上限。")
+            % {"name": name, "size": human_size(upload.size), "limit": human_size(limit)}
+        )
     kind = sniff(upload, name)
     # Checked before the file is written (so that nobody else can fill the storage) and again under the
     # form's row lock, which makes "still editable" and the insert one step: an approval waits for it.
@@ -153,7 +160,8 @@ def add(user, assessment_pk, upload) -> Attachment:
             _check_editable(user, assessment)
             if assessment.attachments.count() >= MAX_PER_FORM:
                 raise AttachmentRefused(
-                    _("每份自评表最多 %(n)s 个佐证材料；请先删除不需要的文件。") % {"n": MAX_PER_FORM})
+                    _("每份自评表最多 %(n)s 个佐证材料；请先删除不需要的文件。") % {"n": MAX_PER_FORM}
+                )
             attachment.assessment = assessment
             attachment.save()
     except BaseException:
@@ -195,8 +203,9 @@ def _check_editable(user, assessment: SelfAssessment):
         raise PermissionDenied(_("这份自评表已审核通过并锁定，佐证材料不能再增删。"))
     if assessment.is_editable:
         raise PermissionDenied(_("只有本单位的填报人可以增删佐证材料。"))
-    raise PermissionDenied(_("这份自评表当前状态为“%(status)s”，佐证材料不能增删。") % {
-        "status": assessment.get_status_display()})
+    raise PermissionDenied(
+        _("这份自评表当前状态为“%(status)s”，佐证材料不能增删。") % {"status": assessment.get_status_display()}
+    )
 
 
 def panel(user, assessment: SelfAssessment) -> dict:

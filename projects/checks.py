@@ -106,9 +106,7 @@ def _blank(text: str) -> bool:
 # 项目资金
 
 
-def _funding_checks(
-    form: FormInput, rules: Rules, rate: Decimal | None, computed: Decimal | None
-) -> list[Check]:
+def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, computed: Decimal | None) -> list[Check]:
     checks: list[Check] = []
     rows: dict[str, scoring.FundingRow] = {}
     for row in form.funding:
@@ -384,10 +382,7 @@ def _row_checks(number: int, row: IndicatorRow, rules: Rules, suggestion: Sugges
                     Check(
                         "qualitative_out_of_band",
                         WARNING,
-                        _(
-                            "%(where)s为定性指标（%(achievement)s），"
-                            "得分 %(score)s 不在 %(low)s–%(high)s 分的区间内"
-                        )
+                        _("%(where)s为定性指标（%(achievement)s），得分 %(score)s 不在 %(low)s–%(high)s 分的区间内")
                         % {
                             "where": where,
                             "achievement": label(row.achievement),
@@ -484,10 +479,7 @@ def _total_checks(form: FormInput, rules: Rules, total: Decimal) -> list[Check]:
                 Check(
                     "total_printed_mismatch",
                     WARNING,
-                    _(
-                        "填报的总分 %(printed)s 与计算的总分 %(total)s 不一致"
-                        "（资金得分按执行率计算，加各项指标得分）"
-                    )
+                    _("填报的总分 %(printed)s 与计算的总分 %(total)s 不一致（资金得分按执行率计算，加各项指标得分）")
                     % {"printed": printed, "total": _n(total)},
                     "total",
                 )

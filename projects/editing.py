@@ -36,8 +36,19 @@ from .models import FundingLine, Indicator, Project, SelfAssessment, Unit
 
 # The indicator fields a row writes (position is the row's place on the page).
 INDICATOR_FIELDS = (
-    "level1", "level2", "name", "target", "actual", "weight", "score", "deviation", "nature",
-    "measure_unit", "target_value", "actual_value", "achievement",
+    "level1",
+    "level2",
+    "name",
+    "target",
+    "actual",
+    "weight",
+    "score",
+    "deviation",
+    "nature",
+    "measure_unit",
+    "target_value",
+    "actual_value",
+    "achievement",
 )
 HEADER_FIELDS = ("amount_unit", "funding_weight", "goal_expected", "goal_actual")
 CHANGE_REASON = "在线编辑"
@@ -88,7 +99,8 @@ def refusal_reason(user, assessment: SelfAssessment) -> str | None:
         return _("这份自评表已审核通过并锁定，不能再修改；如确需修改，请联系财政管理员重新打开。")
     if not assessment.is_editable:
         return _("这份自评表当前状态为“%(status)s”，正在审核中，不能修改；如需修改，请等待审核人退回。") % {
-            "status": assessment.get_status_display()}
+            "status": assessment.get_status_display()
+        }
     return _("这份自评表当前不能修改。")
 
 
@@ -331,9 +343,13 @@ def _merged_rows(editor: AssessmentEditor, stored_rows: list[Indicator], merge: 
         values, fields = {}, set()
         for name in INDICATOR_FIELDS:
             values[name], is_mine = merge.pick(
-                mine[name], before[name], getattr(row, name),
-                lambda name=name, mine=mine, row=row: _("指标“%(name)s”的%(change)s") % {
-                    "name": _row_name(mine, row), "change": IndicatorForm.base_fields[name].label},
+                mine[name],
+                before[name],
+                getattr(row, name),
+                lambda name=name, mine=mine, row=row: (
+                    _("指标“%(name)s”的%(change)s")
+                    % {"name": _row_name(mine, row), "change": IndicatorForm.base_fields[name].label}
+                ),
             )
             if is_mine:
                 fields.add(name)
@@ -442,19 +458,21 @@ def rebase(editor: AssessmentEditor, assessment: SelfAssessment) -> Rebased:
     by_pk, added = {}, []  # (fields, deleted, snapshot entry)
     for position, p in enumerate(plan.rows, start=1):
         now = row_initial(p.row) if p.row.pk is not None else {}
-        fields = {
-            name: _text(p.form[name].value()) if name in p.mine else _text(now.get(name)) for name in ROW_FIELDS
-        }
+        fields = {name: _text(p.form[name].value()) if name in p.mine else _text(now.get(name)) for name in ROW_FIELDS}
         fields.update(row_id=_text(p.row.pk or p.row_id), position=str(position))
         before = loaded_rows.get(p.row_id) if p.form is not None else None
         entry = None
         if p.row.pk is not None and before is None and p.form is None:
             entry = {"id": p.row.pk, **{name: fields[name] for name in ROW_FIELDS}}  # someone else's new row
         elif before is not None:
-            entry = {"id": p.row_id, **{
-                name: before[name] if name in p.mine else fields[name]
-                for name in ROW_FIELDS if name not in p.mine or name in before
-            }}
+            entry = {
+                "id": p.row_id,
+                **{
+                    name: before[name] if name in p.mine else fields[name]
+                    for name in ROW_FIELDS
+                    if name not in p.mine or name in before
+                },
+            }
         item = (fields, False, entry)
         if p.row.pk is not None:
             by_pk[p.row.pk] = item
@@ -467,8 +485,14 @@ def rebase(editor: AssessmentEditor, assessment: SelfAssessment) -> Rebased:
     items = [by_pk.pop(row.pk) for row in stored_rows if row.pk in by_pk] + list(by_pk.values()) + added
 
     prefix = INDICATOR_PREFIX
-    data.update({f"{prefix}-TOTAL_FORMS": str(len(items)), f"{prefix}-INITIAL_FORMS": str(len(stored_rows)),
-                 f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "200"})
+    data.update(
+        {
+            f"{prefix}-TOTAL_FORMS": str(len(items)),
+            f"{prefix}-INITIAL_FORMS": str(len(stored_rows)),
+            f"{prefix}-MIN_NUM_FORMS": "0",
+            f"{prefix}-MAX_NUM_FORMS": "200",
+        }
+    )
     for index, (fields, deleted, _entry) in enumerate(items):
         for name, value in fields.items():
             data[f"{prefix}-{index}-{name}"] = value
@@ -523,8 +547,10 @@ def _field_changes(model, old, new, fields) -> list[str]:
         if name in LONG_TEXT:
             out.append(_("%(field)s已修改") % {"field": label})
         else:
-            out.append(_("%(field)s：%(old)s → %(new)s") % {
-                "field": label, "old": _show(model, name, before), "new": _show(model, name, after)})
+            out.append(
+                _("%(field)s：%(old)s → %(new)s")
+                % {"field": label, "old": _show(model, name, before), "new": _show(model, name, after)}
+            )
     return out
 
 
@@ -552,13 +578,15 @@ def changes_since(assessment: SelfAssessment, version: int) -> list[ChangeNote]:
         if previous is not None and record.status != previous.status:
             what = _("状态：%(old)s → %(new)s") % {
                 "old": previous.get_status_display(),
-                "new": record.get_status_display()}
+                "new": record.get_status_display(),
+            }
         else:
             what = _("保存了修改")
         note = ChangeNote(who=_who(record), when=record.history_date, what=what)
         if previous is not None:
-            note.details += _field_changes(SelfAssessment, previous, record, [
-                f for f in sa_fields if f not in ("status", "project")])
+            note.details += _field_changes(
+                SelfAssessment, previous, record, [f for f in sa_fields if f not in ("status", "project")]
+            )
         notes.append(note)
         by_date[record.history_date] = note
         previous = record
@@ -591,8 +619,12 @@ def _describe_funding(record, previous) -> list[str]:
         return []
     if previous is None:
         return [] if record.history_type == "+" else [_("%(source)s已修改") % {"source": source}]
-    return [f"{source} {change}" for change in _field_changes(
-        FundingLine, previous, record, ["initial_budget", "annual_budget", "executed", "score"])]
+    return [
+        f"{source} {change}"
+        for change in _field_changes(
+            FundingLine, previous, record, ["initial_budget", "annual_budget", "executed", "score"]
+        )
+    ]
 
 
 def _describe_indicator(record, previous) -> list[str]:
@@ -619,8 +651,9 @@ class Created:
     copied_from: SelfAssessment | None
 
 
-def create_assessment(user, *, year, project=None, new_project_name="", new_project_code="", unit=None,
-                      copy_previous=False) -> Created:
+def create_assessment(
+    user, *, year, project=None, new_project_name="", new_project_code="", unit=None, copy_previous=False
+) -> Created:
     """A new 自评表 for a project of the user's unit (or a new project), optionally from last year's.
 
     Copies 预期目标 and the indicators (一级/二级/三级, 年度指标值, 分值, structured target); leaves 实际完成情况,
@@ -636,7 +669,9 @@ def create_assessment(user, *, year, project=None, new_project_name="", new_proj
             if department is None:
                 raise EditRefused(_("“%(unit)s”没有上级主管部门，不能新增项目。") % {"unit": unit.name})
             project = Project(
-                name=new_project_name.strip(), code=new_project_code.strip(), implementing_unit=unit,
+                name=new_project_name.strip(),
+                code=new_project_code.strip(),
+                implementing_unit=unit,
                 competent_department=department,
             )
             _stamp(project, user, now)
@@ -644,20 +679,21 @@ def create_assessment(user, *, year, project=None, new_project_name="", new_proj
                 with transaction.atomic():
                     project.save()
             except IntegrityError:
-                raise EditRefused(_("“%(unit)s”已有名为“%(name)s”的项目。") % {
-                    "unit": unit.name, "name": project.name}) from None
+                raise EditRefused(
+                    _("“%(unit)s”已有名为“%(name)s”的项目。") % {"unit": unit.name, "name": project.name}
+                ) from None
         elif project.implementing_unit_id not in allowed:
-            raise EditRefused(_("您不是“%(unit)s”的填报人，不能为它的项目新建自评表。") % {
-                "unit": project.implementing_unit.name})
+            raise EditRefused(
+                _("您不是“%(unit)s”的填报人，不能为它的项目新建自评表。") % {"unit": project.implementing_unit.name}
+            )
 
         source = None
         if copy_previous:
-            source = (
-                SelfAssessment.objects.filter(project=project, year__lt=year).order_by("-year").first()
-            )
+            source = SelfAssessment.objects.filter(project=project, year__lt=year).order_by("-year").first()
             if source is None:
-                raise EditRefused(_("“%(project)s”没有 %(year)s 年以前的自评表可复制。") % {
-                    "project": project.name, "year": year})
+                raise EditRefused(
+                    _("“%(project)s”没有 %(year)s 年以前的自评表可复制。") % {"project": project.name, "year": year}
+                )
         assessment = SelfAssessment(project=project, year=year, created_by=user)
         if source is not None:
             assessment.amount_unit = source.amount_unit
@@ -669,8 +705,9 @@ def create_assessment(user, *, year, project=None, new_project_name="", new_proj
                 assessment.save()
         except IntegrityError:
             # Constraint assessment_one_per_project_year (someone created it a moment ago).
-            raise EditRefused(_("“%(project)s”已有 %(year)s 年度的自评表。") % {
-                "project": project.name, "year": year}) from None
+            raise EditRefused(
+                _("“%(project)s”已有 %(year)s 年度的自评表。") % {"project": project.name, "year": year}
+            ) from None
         for source_code in scoring.FUNDING_SOURCES:
             line = FundingLine(assessment=assessment, source=source_code)
             _stamp(line, user, now)
@@ -678,9 +715,16 @@ def create_assessment(user, *, year, project=None, new_project_name="", new_proj
         if source is not None:
             for position, old in enumerate(source.indicators.all(), start=1):
                 row = Indicator(
-                    assessment=assessment, position=position, level1=old.level1, level2=old.level2,
-                    name=old.name, target=old.target, weight=old.weight, nature=old.nature,
-                    measure_unit=old.measure_unit, target_value=old.target_value,
+                    assessment=assessment,
+                    position=position,
+                    level1=old.level1,
+                    level2=old.level2,
+                    name=old.name,
+                    target=old.target,
+                    weight=old.weight,
+                    nature=old.nature,
+                    measure_unit=old.measure_unit,
+                    target_value=old.target_value,
                 )
                 _stamp(row, user, now)
                 row.save()

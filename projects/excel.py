@@ -91,7 +91,13 @@ FUNDING_LABELS = {
     "other": "其他资金",
 }
 INDICATOR_HEADINGS = {
-    2: "一级指标", 3: "二级指标", 4: "三级指标", 5: "年度指标值", 6: "实际完成值", 7: "分值", 8: "得分",
+    2: "一级指标",
+    3: "二级指标",
+    4: "三级指标",
+    5: "年度指标值",
+    6: "实际完成值",
+    7: "分值",
+    8: "得分",
     9: "偏差原因分析及改进措施",
 }
 EXTRA_HEADINGS = {11: "指标性质", 12: "度量单位", 13: "目标数值", 14: "完成数值", 15: "达成程度"}
@@ -128,8 +134,23 @@ NOTE_FONT = Font(name="宋体", size=10, color="666666")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 EXTRA_FILL = PatternFill("solid", fgColor="F2F2F2")
-WIDTHS = {"A": 8, "B": 19, "C": 14, "D": 22, "E": 16, "F": 16, "G": 9, "H": 9, "I": 24, "J": 3,
-          "K": 11, "L": 10, "M": 11, "N": 11, "O": 11}
+WIDTHS = {
+    "A": 8,
+    "B": 19,
+    "C": 14,
+    "D": 22,
+    "E": 16,
+    "F": 16,
+    "G": 9,
+    "H": 9,
+    "I": 24,
+    "J": 3,
+    "K": 11,
+    "L": 10,
+    "M": 11,
+    "N": 11,
+    "O": 11,
+}
 
 # Named styles, registered once per workbook: assigning one to a cell is a lookup, whereas setting fonts and
 # borders cell by cell makes openpyxl hash style objects for every cell (most of an export's time).
@@ -361,8 +382,12 @@ def _write_form(ws, form: FormSheet, *, template_rows: int = 0):
     put_text(ws.cell(10, 5), LABEL_ACTUAL)
     put_text(ws.cell(11, 2), form.goal_expected)
     put_text(ws.cell(11, 5), form.goal_actual)
-    _row_height(ws, 11, [(form.goal_expected, _width("B", "C", "D")),
-                         (form.goal_actual, _width("E", "F", "G", "H", "I"))], minimum=60)
+    _row_height(
+        ws,
+        11,
+        [(form.goal_expected, _width("B", "C", "D")), (form.goal_actual, _width("E", "F", "G", "H", "I"))],
+        minimum=60,
+    )
 
     put_text(ws.cell(header, 1), LABEL_INDICATORS)
     for col, heading in INDICATOR_HEADINGS.items():
@@ -386,8 +411,16 @@ def _write_form(ws, form: FormSheet, *, template_rows: int = 0):
         put_number(ws.cell(row, 13), indicator.target_value)
         put_number(ws.cell(row, 14), indicator.actual_value)
         put_text(ws.cell(row, 15), ACHIEVEMENT_LABELS.get(indicator.achievement, ""))
-        _row_height(ws, row, [(indicator.name, _width("D")), (indicator.target, _width("E")),
-                              (indicator.actual, _width("F")), (indicator.deviation, _width("I"))])
+        _row_height(
+            ws,
+            row,
+            [
+                (indicator.name, _width("D")),
+                (indicator.target, _width("E")),
+                (indicator.actual, _width("F")),
+                (indicator.deviation, _width("I")),
+            ],
+        )
 
     put_text(ws.cell(total_row, 1), LABEL_TOTAL)
     put_number(ws.cell(total_row, 7), form.total_weight)
@@ -397,9 +430,24 @@ def _write_form(ws, form: FormSheet, *, template_rows: int = 0):
         put_number(ws.cell(total_row, 8), form.total_cell)
 
     # Merged cells, as printed.
-    for area in ((1, 1, 1, 9), (2, 1, 2, 9), (3, 1, 3, 2), (3, 3, 3, 9), (4, 1, 4, 2), (4, 3, 4, 5), (4, 7, 4, 9),
-                 (5, 1, 9, 1), (10, 1, 11, 1), (10, 2, 10, 4), (10, 5, 10, 9), (11, 2, 11, 4), (11, 5, 11, 9),
-                 (header - 1, 11, header - 1, 15), (header, 1, last, 1), (total_row, 1, total_row, 6)):
+    for area in (
+        (1, 1, 1, 9),
+        (2, 1, 2, 9),
+        (3, 1, 3, 2),
+        (3, 3, 3, 9),
+        (4, 1, 4, 2),
+        (4, 3, 4, 5),
+        (4, 7, 4, 9),
+        (5, 1, 9, 1),
+        (10, 1, 11, 1),
+        (10, 2, 10, 4),
+        (10, 5, 10, 9),
+        (11, 2, 11, 4),
+        (11, 5, 11, 9),
+        (header - 1, 11, header - 1, 15),
+        (header, 1, last, 1),
+        (total_row, 1, total_row, 6),
+    ):
         _merge(ws, *area)
     for row in range(5, 10):
         _merge(ws, row, 8, row, 9)
@@ -441,12 +489,19 @@ def _validations(ws, first, last):
     level1 = ",".join(checks.label(value) for value in scoring.LEVEL1_ORDER)
     level2 = ",".join(checks.label(value) for value in scoring.LEVEL2_PARENT)
     for col, options, title in (
-        (2, level1, "一级指标"), (3, level2, "二级指标"),
+        (2, level1, "一级指标"),
+        (3, level2, "二级指标"),
         (11, ",".join(NATURE_LABELS.values()), "指标性质"),
         (15, ",".join(ACHIEVEMENT_LABELS.values()), "达成程度"),
     ):
-        validation = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True, showErrorMessage=True,
-                                    errorTitle=title, error=f"请从列表中选择{title}")
+        validation = DataValidation(
+            type="list",
+            formula1=f'"{options}"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle=title,
+            error=f"请从列表中选择{title}",
+        )
         ws.add_data_validation(validation)
         letter = get_column_letter(col)
         validation.add(f"{letter}{first}:{letter}{last}")
@@ -581,26 +636,38 @@ def open_workbook(upload, *, name: str = ""):
     if size == 0:
         raise WorkbookRefused([_("文件是空的。")])
     if size > MAX_UPLOAD_BYTES:
-        raise WorkbookRefused([_("文件大小为 %(size)s，超过 %(limit)s 的上限。") % {
-            "size": human_size(size), "limit": human_size(MAX_UPLOAD_BYTES)}])
+        raise WorkbookRefused(
+            [
+                _("文件大小为 %(size)s，超过 %(limit)s 的上限。")
+                % {"size": human_size(size), "limit": human_size(MAX_UPLOAD_BYTES)}
+            ]
+        )
     head = upload.read(8)
     upload.seek(0)
     if head.startswith(_OLE_MAGIC):
-        raise WorkbookRefused([_("这是旧版 Excel（.xls）文件或加密的工作簿，不能读取：请在 Excel 或 WPS 中"
-                                 "“另存为” Excel 工作簿（.xlsx）并取消密码后再导入。")])
+        raise WorkbookRefused(
+            [
+                _(
+                    "这是旧版 Excel（.xls）文件或加密的工作簿，不能读取：请在 Excel 或 WPS 中"
+                    "“另存为” Excel 工作簿（.xlsx）并取消密码后再导入。"
+                )
+            ]
+        )
     if not head.startswith(b"PK\x03\x04"):
         lower = name.lower()
         hint = _("（文件名以 .xlsx 结尾，但内容不是 Excel 工作簿）") if lower.endswith(".xlsx") else ""
-        raise WorkbookRefused([_("文件不是 Excel 工作簿（.xlsx）%(hint)s。请上传用本系统模板填写的 .xlsx 文件。") % {
-            "hint": hint}])
+        raise WorkbookRefused(
+            [_("文件不是 Excel 工作簿（.xlsx）%(hint)s。请上传用本系统模板填写的 .xlsx 文件。") % {"hint": hint}]
+        )
     data = upload.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
         raise WorkbookRefused([_("文件大小超过 %(limit)s 的上限。") % {"limit": human_size(MAX_UPLOAD_BYTES)}])
     try:
         archive = zipfile.ZipFile(BytesIO(data))
         _check_archive(archive)
-        workbook = load_workbook(BytesIO(data), read_only=True, data_only=False, keep_links=False,
-                                 keep_vba=False, rich_text=False)
+        workbook = load_workbook(
+            BytesIO(data), read_only=True, data_only=False, keep_links=False, keep_vba=False, rich_text=False
+        )
     except WorkbookRefused:
         raise
     except Exception as exc:  # openpyxl raises many types (KeyError, ValueError, zip errors) on a broken file
@@ -619,8 +686,12 @@ def _check_archive(archive: zipfile.ZipFile):
         if info.file_size > 1024 * 1024 and info.file_size > MAX_PART_RATIO * max(info.compress_size, 1):
             raise WorkbookRefused([_("文件中的“%(part)s”解压后异常巨大，已拒绝读取。") % {"part": info.filename}])
     if total > MAX_UNCOMPRESSED_BYTES:
-        raise WorkbookRefused([_("文件解压后有 %(size)s，超过 %(limit)s 的上限。") % {
-            "size": human_size(total), "limit": human_size(MAX_UNCOMPRESSED_BYTES)}])
+        raise WorkbookRefused(
+            [
+                _("文件解压后有 %(size)s，超过 %(limit)s 的上限。")
+                % {"size": human_size(total), "limit": human_size(MAX_UNCOMPRESSED_BYTES)}
+            ]
+        )
     names = {info.filename for info in infos}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise WorkbookRefused([_("文件是压缩包，但不是 Excel 工作簿（.xlsx）。")])
@@ -629,8 +700,9 @@ def _check_archive(archive: zipfile.ZipFile):
     types = fromstring(archive.read("[Content_Types].xml"))
     for override in types:
         if override.get("PartName") == "/xl/workbook.xml" and override.get("ContentType") != _WORKBOOK_TYPE:
-            raise WorkbookRefused([
-                _("文件是启用宏的工作簿或模板（.xlsm / .xltx），请另存为普通的 .xlsx 工作簿后再导入。")])
+            raise WorkbookRefused(
+                [_("文件是启用宏的工作簿或模板（.xlsm / .xltx），请另存为普通的 .xlsx 工作簿后再导入。")]
+            )
 
 
 def human_size(size: int) -> str:
@@ -647,8 +719,9 @@ def read_workbook(upload, *, name: str = "") -> list[SheetDocument]:
     try:
         sheets = workbook.worksheets
         if len(sheets) > MAX_SHEETS:
-            raise WorkbookRefused([_("工作簿有 %(n)s 张工作表，一次最多导入 %(max)s 张。") % {
-                "n": len(sheets), "max": MAX_SHEETS}])
+            raise WorkbookRefused(
+                [_("工作簿有 %(n)s 张工作表，一次最多导入 %(max)s 张。") % {"n": len(sheets), "max": MAX_SHEETS}]
+            )
         problems: list[str] = []
         documents: list[SheetDocument] = []
         for ws in sheets:
@@ -680,9 +753,10 @@ def _duplicates(documents: list[SheetDocument]) -> list[str]:
         item = doc.document["assessments"][0]
         key = (item["implementing_unit"], item["project"], item["year"])
         if key in seen:
-            problems.append(_("表‘%(sheet)s’与表‘%(other)s’是同一项目同一年度（%(project)s，%(year)s 年度），"
-                              "只能保留一张。") % {"sheet": doc.sheet, "other": seen[key],
-                                                   "project": item["project"], "year": item["year"]})
+            problems.append(
+                _("表‘%(sheet)s’与表‘%(other)s’是同一项目同一年度（%(project)s，%(year)s 年度），只能保留一张。")
+                % {"sheet": doc.sheet, "other": seen[key], "project": item["project"], "year": item["year"]}
+            )
         seen.setdefault(key, doc.sheet)
     return problems
 
@@ -724,7 +798,10 @@ class _SheetReader:
         if col is None:
             return _("表‘%(sheet)s’第 %(row)s 行") % {"sheet": self.name, "row": row}
         return _("表‘%(sheet)s’第 %(row)s 行 %(col)s 列") % {
-            "sheet": self.name, "row": row, "col": get_column_letter(col)}
+            "sheet": self.name,
+            "row": row,
+            "col": get_column_letter(col),
+        }
 
     def problem(self, row, col, message):
         self.found.append((row, col or 0, f"{self.where(row, col)}：{message}"))
@@ -760,8 +837,10 @@ class _SheetReader:
                 continue
             if count > MAX_ROWS:
                 if any(cell.value not in (None, "") for cell in row):
-                    self.sheet_problem(_("表‘%(sheet)s’超过 %(max)s 行，不像一份自评表，请删除多余的内容。") % {
-                        "sheet": self.name, "max": MAX_ROWS})
+                    self.sheet_problem(
+                        _("表‘%(sheet)s’超过 %(max)s 行，不像一份自评表，请删除多余的内容。")
+                        % {"sheet": self.name, "max": MAX_ROWS}
+                    )
                     return False
                 continue
             has_content = False
@@ -770,8 +849,12 @@ class _SheetReader:
                     continue
                 r, c = cell.row, cell.column
                 if cell.data_type == "f":
-                    self.problem(r, c, _("含有公式（%(formula)s）；导入只接受填写的数值和文字，不计算公式，"
-                                         "请改为直接填写结果") % {"formula": str(cell.value)[:60]})
+                    self.problem(
+                        r,
+                        c,
+                        _("含有公式（%(formula)s）；导入只接受填写的数值和文字，不计算公式，请改为直接填写结果")
+                        % {"formula": str(cell.value)[:60]},
+                    )
                     continue
                 if cell.data_type == "e":
                     self.problem(r, c, _("单元格是错误值（%(value)s），请改为填写内容") % {"value": cell.value})
@@ -810,8 +893,11 @@ class _SheetReader:
         if required and not value.strip():
             self.problem(row, col, _("%(what)s不能为空") % {"what": what})
         if max_length is not None and len(value) > max_length:
-            self.problem(row, col, _("%(what)s过长（%(n)s 个字，最多 %(max)s 个字）") % {
-                "what": what, "n": len(value), "max": max_length})
+            self.problem(
+                row,
+                col,
+                _("%(what)s过长（%(n)s 个字，最多 %(max)s 个字）") % {"what": what, "n": len(value), "max": max_length},
+            )
         return value
 
     def number(self, row, col, what: str, *, places=4, maximum=None) -> Decimal | None:
@@ -835,20 +921,30 @@ class _SheetReader:
         else:
             number = _decimal_of(value)
         if number < 0:
-            self.problem(row, col, _("%(what)s不能为负数（%(value)s）") % {
-                "what": what, "value": scoring.format_decimal(number)})
+            self.problem(
+                row, col, _("%(what)s不能为负数（%(value)s）") % {"what": what, "value": scoring.format_decimal(number)}
+            )
             return None
         if -number.normalize().as_tuple().exponent > places:
-            self.problem(row, col, _("%(what)s最多 %(n)s 位小数（%(value)s）") % {
-                "what": what, "n": places, "value": scoring.format_decimal(number)})
+            self.problem(
+                row,
+                col,
+                _("%(what)s最多 %(n)s 位小数（%(value)s）")
+                % {"what": what, "n": places, "value": scoring.format_decimal(number)},
+            )
             return None
         if maximum is not None and number > maximum:
-            self.problem(row, col, _("%(what)s不能大于 %(max)s（%(value)s）") % {
-                "what": what, "max": maximum, "value": scoring.format_decimal(number)})
+            self.problem(
+                row,
+                col,
+                _("%(what)s不能大于 %(max)s（%(value)s）")
+                % {"what": what, "max": maximum, "value": scoring.format_decimal(number)},
+            )
             return None
         if number >= Decimal(10) ** 14:
-            self.problem(row, col, _("%(what)s数值过大（%(value)s）") % {
-                "what": what, "value": scoring.format_decimal(number)})
+            self.problem(
+                row, col, _("%(what)s数值过大（%(value)s）") % {"what": what, "value": scoring.format_decimal(number)}
+            )
             return None
         return number
 
@@ -860,9 +956,12 @@ class _SheetReader:
         """Everything in the row outside `allowed` columns is content the layout has no place for."""
         for col in self.columns.get(row, ()):
             if col not in allowed:
-                self.problem(row, col, _(
-                    "不认识的内容“%(value)s”：自评表格式中这里应为空（是否多了一列或挪动了单元格？）"
-                ) % {"value": _short(self.raw(row, col))})
+                self.problem(
+                    row,
+                    col,
+                    _("不认识的内容“%(value)s”：自评表格式中这里应为空（是否多了一列或挪动了单元格？）")
+                    % {"value": _short(self.raw(row, col))},
+                )
 
     # -- the layout
 
@@ -874,9 +973,12 @@ class _SheetReader:
         title_row = self.rows[0]
         title = self.label(title_row, 1)
         if normalize_label(TITLE) not in title:
-            self.problem(title_row, 1, _(
-                "这张表不像自评表：第一行应为标题“财政项目支出绩效自评表”，而不是“%(value)s”"
-            ) % {"value": _short(self.raw(title_row, 1))})
+            self.problem(
+                title_row,
+                1,
+                _("这张表不像自评表：第一行应为标题“财政项目支出绩效自评表”，而不是“%(value)s”")
+                % {"value": _short(self.raw(title_row, 1))},
+            )
             return None
         self.only(title_row, {1})
         anchors = self._anchors(title_row)
@@ -887,8 +989,9 @@ class _SheetReader:
 
         item: dict = {"year": year}
         self.only(project_row, {1, 3, 4, 5, 6, 7, 8, 9, 11, 12})
-        item["project"] = self._single_value(project_row, range(2, LAST_TABLE_COLUMN + 1), LABEL_PROJECT,
-                                             max_length=200)
+        item["project"] = self._single_value(
+            project_row, range(2, LAST_TABLE_COLUMN + 1), LABEL_PROJECT, max_length=200
+        )
         code = self.text(project_row, 12, LABEL_CODE, max_length=50)
         if code:
             item["project_code"] = code
@@ -903,8 +1006,9 @@ class _SheetReader:
         item["indicators"] = indicators
         printed_total = self._total(total_row, score, indicators)
         printed_rate = self._printed_rate(rate_cell, funding)
-        printed = {key: value for key, value in
-                   (("execution_rate", printed_rate), ("total_score", printed_total)) if value}
+        printed = {
+            key: value for key, value in (("execution_rate", printed_rate), ("total_score", printed_total)) if value
+        }
         if printed:
             item["printed"] = printed
         self._after(total_row)
@@ -925,15 +1029,23 @@ class _SheetReader:
                 break
         missing = [anchor for anchor in wanted if anchor not in found]
         if missing:
-            self.sheet_problem(_(
-                "表‘%(sheet)s’：没有找到“%(labels)s”所在的行（应在 A 列）；表格格式与自评表模板不一致，"
-                "请使用系统导出的表格或模板。"
-            ) % {"sheet": self.name, "labels": "”“".join(missing)})
+            self.sheet_problem(
+                _(
+                    "表‘%(sheet)s’：没有找到“%(labels)s”所在的行（应在 A 列）；表格格式与自评表模板不一致，"
+                    "请使用系统导出的表格或模板。"
+                )
+                % {"sheet": self.name, "labels": "”“".join(missing)}
+            )
             return None
         rows = [found[anchor] for anchor in wanted]
         if rows != sorted(rows):
-            self.sheet_problem(_("表‘%(sheet)s’：“项目名称”“主管部门”“项目资金”“年度总体目标”“绩效指标”“总分”"
-                                   "几行的顺序与自评表模板不一致。") % {"sheet": self.name})
+            self.sheet_problem(
+                _(
+                    "表‘%(sheet)s’：“项目名称”“主管部门”“项目资金”“年度总体目标”“绩效指标”“总分”"
+                    "几行的顺序与自评表模板不一致。"
+                )
+                % {"sheet": self.name}
+            )
             return None
         return rows
 
@@ -945,8 +1057,11 @@ class _SheetReader:
             match = _YEAR.search(self.label(row, 1))
             if match:
                 return int(match.group(1))
-        self.problem(candidates[-1] if len(candidates) > 1 else title_row + 1, 1,
-                     _("没有找到年度：标题下一行应写成“（2023 年度）”"))
+        self.problem(
+            candidates[-1] if len(candidates) > 1 else title_row + 1,
+            1,
+            _("没有找到年度：标题下一行应写成“（2023 年度）”"),
+        )
         return None
 
     def _single_value(self, row, columns, what, *, max_length):
@@ -955,8 +1070,12 @@ class _SheetReader:
             self.problem(row, 3, _("%(what)s不能为空") % {"what": what})
             return ""
         for col in filled[1:]:
-            self.problem(row, col, _("不认识的内容“%(value)s”：%(what)s只应填写在一个单元格中") % {
-                "value": _short(self.raw(row, col)), "what": what})
+            self.problem(
+                row,
+                col,
+                _("不认识的内容“%(value)s”：%(what)s只应填写在一个单元格中")
+                % {"value": _short(self.raw(row, col)), "what": what},
+            )
         return self.text(row, filled[0], what, required=True, max_length=max_length)
 
     def _units(self, row):
@@ -986,7 +1105,9 @@ class _SheetReader:
                     message = _("列标题应为“%(heading)s”，这里是空的") % {"heading": heading}
                 else:
                     message = _("列标题应为“%(heading)s”，而不是“%(value)s”") % {
-                        "heading": heading, "value": _short(got)}
+                        "heading": heading,
+                        "value": _short(got),
+                    }
                 self.problem(row, col, message)
 
     def _funding(self, header, goals_row):
@@ -1007,12 +1128,20 @@ class _SheetReader:
                 self.problem(row, 2, _("资金来源不能为空：应为 %(labels)s 之一") % {"labels": SOURCE_LIST})
                 continue
             if source is None:
-                self.problem(row, 2, _("不认识的资金来源“%(value)s”：应为 %(labels)s 之一") % {
-                    "value": _short(self.raw(row, 2)), "labels": SOURCE_LIST})
+                self.problem(
+                    row,
+                    2,
+                    _("不认识的资金来源“%(value)s”：应为 %(labels)s 之一")
+                    % {"value": _short(self.raw(row, 2)), "labels": SOURCE_LIST},
+                )
                 continue
             if source in lines:
-                self.problem(row, 2, _("资金来源“%(label)s”重复了（第 %(first)s 行已有）") % {
-                    "label": FUNDING_LABELS[source], "first": where[source]})
+                self.problem(
+                    row,
+                    2,
+                    _("资金来源“%(label)s”重复了（第 %(first)s 行已有）")
+                    % {"label": FUNDING_LABELS[source], "first": where[source]},
+                )
                 continue
             where[source] = row
             self.only(row, {1, 2, 3, 4, 5, 6, 7, 8})
@@ -1034,8 +1163,12 @@ class _SheetReader:
             for col in (6, 7, 8):
                 mine = self.raw(row, col)
                 if mine is not None and _short(mine) != _short(self.raw(total, col)):
-                    self.problem(row, col, _("%(heading)s只在“年度资金总额”行填写；这里的“%(value)s”与总额行不同") % {
-                        "heading": FUNDING_HEADINGS[col], "value": _short(mine)})
+                    self.problem(
+                        row,
+                        col,
+                        _("%(heading)s只在“年度资金总额”行填写；这里的“%(value)s”与总额行不同")
+                        % {"heading": FUNDING_HEADINGS[col], "value": _short(mine)},
+                    )
         funding = [
             {"source": source, **{attr: _text_of(value) for attr, value in lines.get(source, {}).items()}}
             for source in scoring.FUNDING_SOURCES
@@ -1059,9 +1192,13 @@ class _SheetReader:
         value = _decimal_of(cell.value)
         percent = value * scoring.HUNDRED if "%" in cell.number_format else value
         rows = tuple(
-            scoring.FundingRow(source=line["source"], **{
-                key: Decimal(line[key]) if line.get(key) is not None else None
-                for key in ("initial_budget", "annual_budget", "executed")})
+            scoring.FundingRow(
+                source=line["source"],
+                **{
+                    key: Decimal(line[key]) if line.get(key) is not None else None
+                    for key in ("initial_budget", "annual_budget", "executed")
+                },
+            )
             for line in funding
         )
         computed = scoring.execution_rate(rows)
@@ -1085,8 +1222,12 @@ class _SheetReader:
         self._headings(header, INDICATOR_HEADINGS)
         for col, heading in EXTRA_HEADINGS.items():
             if (header, col) in self.cells and self.label(header, col) != normalize_label(heading):
-                self.problem(header, col, _("列标题应为“%(heading)s”，而不是“%(value)s”") % {
-                    "heading": heading, "value": _short(self.raw(header, col))})
+                self.problem(
+                    header,
+                    col,
+                    _("列标题应为“%(heading)s”，而不是“%(value)s”")
+                    % {"heading": heading, "value": _short(self.raw(header, col))},
+                )
         self.only(header, {1, *INDICATOR_HEADINGS, *EXTRA_HEADINGS})
         level1_map = _label_map(Indicator.Level1.choices)
         level2_map = _label_map(Indicator.Level2.choices)
@@ -1111,17 +1252,28 @@ class _SheetReader:
             if (row, 3) in self.cells:
                 level2 = self._level(row, 3, level2_map, "二级指标") or ""
                 if level1 and level2 and scoring.LEVEL2_PARENT[level2] != level1:
-                    self.problem(row, 3, _("二级指标“%(l2)s”不属于一级指标“%(l1)s”（应属于“%(parent)s”）") % {
-                        "l2": checks.label(level2), "l1": checks.label(level1),
-                        "parent": checks.label(scoring.LEVEL2_PARENT[level2])})
+                    self.problem(
+                        row,
+                        3,
+                        _("二级指标“%(l2)s”不属于一级指标“%(l1)s”（应属于“%(parent)s”）")
+                        % {
+                            "l2": checks.label(level2),
+                            "l1": checks.label(level1),
+                            "parent": checks.label(scoring.LEVEL2_PARENT[level2]),
+                        },
+                    )
             elif level2 is None:
                 self.problem(row, 3, _("二级指标不能为空"))
                 level2 = ""
             weight = self.number(row, 7, "分值", places=2, maximum=100)
             score = self.number(row, 8, "得分", places=2, maximum=100)
             if weight is not None and score is not None and score > weight:
-                self.problem(row, 8, _("得分 %(score)s 超过分值 %(weight)s") % {
-                    "score": scoring.format_decimal(score), "weight": scoring.format_decimal(weight)})
+                self.problem(
+                    row,
+                    8,
+                    _("得分 %(score)s 超过分值 %(weight)s")
+                    % {"score": scoring.format_decimal(score), "weight": scoring.format_decimal(weight)},
+                )
             data = {
                 "level1": checks.label(level1) if level1 else "",
                 "level2": checks.label(level2) if level2 else "",
@@ -1150,8 +1302,9 @@ class _SheetReader:
             if achievement:
                 code = {v: k for k, v in ACHIEVEMENT_LABELS.items()}.get(normalize_label(achievement))
                 if code is None:
-                    self.problem(row, 15, _("达成程度应为 达成、部分达成 或 未达成，而不是“%(value)s”") % {
-                        "value": achievement})
+                    self.problem(
+                        row, 15, _("达成程度应为 达成、部分达成 或 未达成，而不是“%(value)s”") % {"value": achievement}
+                    )
                 else:
                     data["achievement"] = code
             rows.append(data)
@@ -1162,8 +1315,12 @@ class _SheetReader:
         code = mapping.get(text) or mapping.get(f"{text}指标")
         if code is None:
             names = "、".join(sorted(set(mapping), key=list(mapping).index))
-            self.problem(row, col, _("%(what)s“%(value)s”不在规定的%(what)s中（%(names)s）") % {
-                "what": what, "value": _short(self.raw(row, col)), "names": names})
+            self.problem(
+                row,
+                col,
+                _("%(what)s“%(value)s”不在规定的%(what)s中（%(names)s）")
+                % {"what": what, "value": _short(self.raw(row, col)), "names": names},
+            )
         return code
 
     def _total(self, row, funding_score, indicators) -> str:
@@ -1183,7 +1340,8 @@ class _SheetReader:
         if value is None:
             return ""
         entered = (funding_score or scoring.ZERO) + sum(
-            (Decimal(item["score"]) for item in indicators if item.get("score") is not None), scoring.ZERO)
+            (Decimal(item["score"]) for item in indicators if item.get("score") is not None), scoring.ZERO
+        )
         return "" if value == entered else scoring.format_decimal(value)
 
     def _after(self, total_row):
@@ -1193,8 +1351,11 @@ class _SheetReader:
             if self.label(row, 1).startswith(LABEL_COMPUTED):
                 return
             first = self.columns[row][0]
-            self.problem(row, first, _("“总分”行之后的内容“%(value)s”不会被导入，请删除后再导入") % {
-                "value": _short(self.raw(row, first))})
+            self.problem(
+                row,
+                first,
+                _("“总分”行之后的内容“%(value)s”不会被导入，请删除后再导入") % {"value": _short(self.raw(row, first))},
+            )
 
 
 def _label_map(choices) -> dict[str, str]:
@@ -1234,8 +1395,20 @@ def summary_workbook(summary) -> bytes:
     ws = wb.active
     ws.title = "汇总表"
     headings = [
-        "序号", "项目名称", "实施单位", "主管部门", "年度", "状态", "全年预算数（万元）", "全年执行数（万元）",
-        "执行率", "执行率得分", "总分", "等级", "错误", "提示",
+        "序号",
+        "项目名称",
+        "实施单位",
+        "主管部门",
+        "年度",
+        "状态",
+        "全年预算数（万元）",
+        "全年执行数（万元）",
+        "执行率",
+        "执行率得分",
+        "总分",
+        "等级",
+        "错误",
+        "提示",
     ]
     widths = [6, 30, 24, 24, 7, 9, 14, 14, 9, 10, 8, 6, 6, 6]
     for i, width in enumerate(widths, start=1):
@@ -1254,25 +1427,67 @@ def summary_workbook(summary) -> bytes:
     for n, line in enumerate(summary.rows, start=1):
         row += 1
         values = [
-            Decimal(n), line.project, line.unit, line.department, Decimal(line.year), line.status_label,
-            line.budget, line.executed,
+            Decimal(n),
+            line.project,
+            line.unit,
+            line.department,
+            Decimal(line.year),
+            line.status_label,
+            line.budget,
+            line.executed,
             None if line.rate is None else line.rate / scoring.HUNDRED,
-            line.funding_score, line.total, line.grade, Decimal(line.errors), Decimal(line.warnings),
+            line.funding_score,
+            line.total,
+            line.grade,
+            Decimal(line.errors),
+            Decimal(line.warnings),
         ]
         _summary_row(ws, row, values)
     totals = summary.totals
     row += 1
-    _summary_row(ws, row, [
-        None, "合计", f"{totals.count} 个项目", None, None, None, totals.budget, totals.executed,
-        None if totals.rate is None else totals.rate / scoring.HUNDRED, None, None, None,
-        Decimal(totals.errors), Decimal(totals.warnings),
-    ], bold=True)
+    _summary_row(
+        ws,
+        row,
+        [
+            None,
+            "合计",
+            f"{totals.count} 个项目",
+            None,
+            None,
+            None,
+            totals.budget,
+            totals.executed,
+            None if totals.rate is None else totals.rate / scoring.HUNDRED,
+            None,
+            None,
+            None,
+            Decimal(totals.errors),
+            Decimal(totals.warnings),
+        ],
+        bold=True,
+    )
     row += 1
-    _summary_row(ws, row, [
-        None, "平均", None, None, None, None, None, None,
-        None if totals.mean_rate is None else totals.mean_rate / scoring.HUNDRED,
-        totals.mean_funding_score, totals.mean_total, None, None, None,
-    ], bold=True)
+    _summary_row(
+        ws,
+        row,
+        [
+            None,
+            "平均",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None if totals.mean_rate is None else totals.mean_rate / scoring.HUNDRED,
+            totals.mean_funding_score,
+            totals.mean_total,
+            None,
+            None,
+            None,
+        ],
+        bold=True,
+    )
     ws.freeze_panes = ws.cell(header + 1, 3)
     ws.auto_filter.ref = f"A{header}:{get_column_letter(len(headings))}{max(header, row - 2)}"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4

@@ -48,8 +48,12 @@ class NumberField(forms.DecimalField):
     def __init__(self, *, max_digits, decimal_places, max_value=None, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(
-            max_digits=max_digits, decimal_places=decimal_places, min_value=Decimal(0), max_value=max_value,
-            error_messages=NUMBER_MESSAGES, **kwargs,
+            max_digits=max_digits,
+            decimal_places=decimal_places,
+            min_value=Decimal(0),
+            max_value=max_value,
+            error_messages=NUMBER_MESSAGES,
+            **kwargs,
         )
         self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off", "class": "form-control num"})
         # A text input: the browser's number input rejects "1,200" silently and loses the value.
@@ -136,7 +140,9 @@ MAX_LENGTH_MESSAGE = _("过长：最多 %(limit_value)s 个字（现有 %(show_v
 
 def text_input(max_length, label, **attrs):
     return TextField(
-        label=label, max_length=max_length, required=False,
+        label=label,
+        max_length=max_length,
+        required=False,
         widget=forms.TextInput(attrs={"class": "form-control", **attrs}),
         error_messages={"max_length": MAX_LENGTH_MESSAGE},
     )
@@ -145,7 +151,9 @@ def text_input(max_length, label, **attrs):
 def line_input(max_length, label):
     # A one-row textarea that grows with its text, so a long 三级指标 stays readable in a narrow column.
     return LineField(
-        label=label, max_length=max_length, required=False,
+        label=label,
+        max_length=max_length,
+        required=False,
         widget=forms.Textarea(attrs={"class": "form-control form-control-sm autogrow", "rows": 1}),
         error_messages={"max_length": MAX_LENGTH_MESSAGE},
     )
@@ -153,7 +161,8 @@ def line_input(max_length, label):
 
 def text_area(label, rows=3):
     return TextField(
-        label=label, required=False,
+        label=label,
+        required=False,
         widget=forms.Textarea(attrs={"class": "form-control", "rows": rows}),
     )
 
@@ -176,11 +185,14 @@ class AssessmentForm(forms.Form):
     """The form's own fields: header, 项目资金 (4 sources × 3 columns), 分值/得分, 年度总体目标."""
 
     version = forms.IntegerField(
-        label=_("页面"), widget=forms.HiddenInput, min_value=1,
+        label=_("页面"),
+        widget=forms.HiddenInput,
+        min_value=1,
         error_messages={k: _("页面数据不完整，请刷新页面后重新填写") for k in ("required", "invalid", "min_value")},
     )
     amount_unit = forms.ChoiceField(
-        label=_("金额单位"), choices=SelfAssessment.AmountUnit.choices,
+        label=_("金额单位"),
+        choices=SelfAssessment.AmountUnit.choices,
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     funding_weight = points_field(_("分值"))
@@ -225,8 +237,17 @@ LEVEL1_CHOICES = [("", _("（请选择）")), *Indicator.Level1.choices]
 LEVEL2_CHOICES = [("", _("（请选择）")), *Indicator.Level2.choices]
 # The content of a row: a new row with none of it filled in is an untouched blank row (dropped on save).
 CONTENT_FIELDS = (
-    "name", "target", "actual", "weight", "score", "deviation", "nature", "measure_unit", "target_value",
-    "actual_value", "achievement",
+    "name",
+    "target",
+    "actual",
+    "weight",
+    "score",
+    "deviation",
+    "nature",
+    "measure_unit",
+    "target_value",
+    "actual_value",
+    "achievement",
 )
 STRUCTURED_FIELDS = ("nature", "target_value", "actual_value", "measure_unit", "achievement")
 
@@ -237,11 +258,15 @@ class IndicatorForm(forms.Form):
     row_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     position = forms.IntegerField(required=False, widget=forms.HiddenInput(attrs={"class": "js-position"}))
     level1 = forms.ChoiceField(
-        label=_("一级指标"), choices=LEVEL1_CHOICES, required=False,
+        label=_("一级指标"),
+        choices=LEVEL1_CHOICES,
+        required=False,
         widget=forms.Select(attrs={"class": "form-select form-select-sm js-level1"}),
     )
     level2 = forms.ChoiceField(
-        label=_("二级指标"), choices=LEVEL2_CHOICES, required=False,
+        label=_("二级指标"),
+        choices=LEVEL2_CHOICES,
+        required=False,
         widget=forms.Select(attrs={"class": "form-select form-select-sm js-level2"}),
     )
     name = line_input(500, _("三级指标"))
@@ -251,7 +276,8 @@ class IndicatorForm(forms.Form):
     score = points_field(_("得分"))
     deviation = text_area(_("偏差原因分析及改进措施"), rows=1)
     nature = forms.ChoiceField(
-        label=_("指标性质"), required=False,
+        label=_("指标性质"),
+        required=False,
         choices=[("", _("按指标值推定")), *Indicator.Nature.choices],
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
@@ -259,7 +285,8 @@ class IndicatorForm(forms.Form):
     actual_value = amount_field(_("完成数值"))
     measure_unit = text_input(20, _("度量单位"))
     achievement = forms.ChoiceField(
-        label=_("达成程度"), required=False,
+        label=_("达成程度"),
+        required=False,
         choices=[("", _("（定性指标选择）")), *Indicator.Achievement.choices],
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
@@ -311,13 +338,19 @@ class IndicatorForm(forms.Form):
             self.add_error("level2", gettext("请选择二级指标"))
         elif level1 and scoring.LEVEL2_PARENT.get(level2) != level1:
             # Constraint indicator_level2_under_level1 (财预〔2020〕10号: 二级 belongs to a fixed 一级).
-            self.add_error("level2", gettext("“%(level2)s”不属于“%(level1)s”，请重新选择二级指标") % {
-                "level2": checks.label(level2), "level1": checks.label(level1)})
+            self.add_error(
+                "level2",
+                gettext("“%(level2)s”不属于“%(level1)s”，请重新选择二级指标")
+                % {"level2": checks.label(level2), "level1": checks.label(level1)},
+            )
         weight, score = data.get("weight"), data.get("score")
         if weight is not None and score is not None and score > weight:
             # Constraint indicator_score_within_weight: 得分 ≤ 分值 always.
-            self.add_error("score", gettext("得分 %(score)s 超过分值 %(weight)s") % {
-                "score": scoring.format_decimal(score), "weight": scoring.format_decimal(weight)})
+            self.add_error(
+                "score",
+                gettext("得分 %(score)s 超过分值 %(weight)s")
+                % {"score": scoring.format_decimal(score), "weight": scoring.format_decimal(weight)},
+            )
         return data
 
     @property
@@ -338,8 +371,13 @@ class BaseIndicatorFormSet(forms.BaseFormSet):
 
 
 IndicatorFormSet = formset_factory(
-    IndicatorForm, formset=BaseIndicatorFormSet, extra=0, can_delete=True,
-    max_num=200, validate_max=True, absolute_max=300,
+    IndicatorForm,
+    formset=BaseIndicatorFormSet,
+    extra=0,
+    can_delete=True,
+    max_num=200,
+    validate_max=True,
+    absolute_max=300,
 )
 INDICATOR_PREFIX = "ind"
 
@@ -383,11 +421,21 @@ MISSING = object()  # a field the snapshot does not hold (or holds unreadably): 
 def row_initial(row: Indicator) -> dict:
     """An indicator row as its form shows it."""
     return {
-        "row_id": row.pk, "position": row.position, "level1": row.level1, "level2": row.level2,
-        "name": row.name, "target": row.target, "actual": row.actual, "weight": shown(row.weight),
-        "score": shown(row.score), "deviation": row.deviation, "nature": row.nature,
-        "measure_unit": row.measure_unit, "target_value": shown(row.target_value),
-        "actual_value": shown(row.actual_value), "achievement": row.achievement,
+        "row_id": row.pk,
+        "position": row.position,
+        "level1": row.level1,
+        "level2": row.level2,
+        "name": row.name,
+        "target": row.target,
+        "actual": row.actual,
+        "weight": shown(row.weight),
+        "score": shown(row.score),
+        "deviation": row.deviation,
+        "nature": row.nature,
+        "measure_unit": row.measure_unit,
+        "target_value": shown(row.target_value),
+        "actual_value": shown(row.actual_value),
+        "achievement": row.achievement,
     }
 
 
@@ -494,8 +542,7 @@ class AssessmentEditor:
         """Rows not marked deleted, grouped by 一级 (产出, 效益, 满意度) and in the clerk's order within."""
         order = {code: i for i, code in enumerate(scoring.LEVEL1_ORDER)}
         live = [
-            (index, form) for index, form in enumerate(self.indicators.forms)
-            if not self.indicators.is_deleted(form)
+            (index, form) for index, form in enumerate(self.indicators.forms) if not self.indicators.is_deleted(form)
         ]
 
         def sort_key(item):
@@ -513,7 +560,8 @@ class AssessmentEditor:
         """Rows marked deleted: still on the page (hidden, with an undo) until the save."""
         return [
             Row(form=form, index=index, number="")
-            for index, form in enumerate(self.indicators.forms) if self.indicators.is_deleted(form)
+            for index, form in enumerate(self.indicators.forms)
+            if self.indicators.is_deleted(form)
         ]
 
     def empty_row(self) -> Row:
@@ -535,11 +583,16 @@ class AssessmentEditor:
         out = []
         for code in scoring.LEVEL1_ORDER:
             mine = [r for r in rows if self._section_of(r) == code]
-            out.append(Section(
-                code=code, label=checks.label(code), rows=mine,
-                weight=self._sum(mine, "weight"), score=self._sum(mine, "score"),
-                expected=rules.level1_weights.get(code),
-            ))
+            out.append(
+                Section(
+                    code=code,
+                    label=checks.label(code),
+                    rows=mine,
+                    weight=self._sum(mine, "weight"),
+                    score=self._sum(mine, "score"),
+                    expected=rules.level1_weights.get(code),
+                )
+            )
         return out
 
     @staticmethod
@@ -635,7 +688,8 @@ class AssessmentEditor:
             return []
         out = [
             InputError(anchor=self.header[name].auto_id, where=str(self.header.fields[name].label), message=m)
-            for name, messages in self.header.errors.items() if name in self.header.fields
+            for name, messages in self.header.errors.items()
+            if name in self.header.fields
             for m in messages
         ]
         out += [
@@ -645,17 +699,20 @@ class AssessmentEditor:
         for row in self.rows():
             name = (row.form.value("name") or "").strip()
             where = (
-                gettext("第%(row)s行“%(name)s”") % {"row": row.number, "name": name} if name
+                gettext("第%(row)s行“%(name)s”") % {"row": row.number, "name": name}
+                if name
                 else gettext("第%(row)s行") % {"row": row.number}
             )
             for field, messages in row.form.errors.items():
                 label = row.form.fields[field].label if field in row.form.fields else ""
                 for m in messages:
-                    out.append(InputError(
-                        anchor=row.form[field].auto_id if field in row.form.fields else f"ind-row-{row.index}",
-                        where=f"{where}{gettext('的')}{label}" if label else where,
-                        message=m,
-                    ))
+                    out.append(
+                        InputError(
+                            anchor=row.form[field].auto_id if field in row.form.fields else f"ind-row-{row.index}",
+                            where=f"{where}{gettext('的')}{label}" if label else where,
+                            message=m,
+                        )
+                    )
         return out
 
 
@@ -693,23 +750,36 @@ def default_year() -> int:
 
 class NewAssessmentForm(forms.Form):
     project = forms.ModelChoiceField(
-        label=_("项目"), queryset=Project.objects.none(), required=False, empty_label=_("（请选择）"),
+        label=_("项目"),
+        queryset=Project.objects.none(),
+        required=False,
+        empty_label=_("（请选择）"),
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     new_project_name = forms.CharField(
-        label=_("新项目的项目名称"), max_length=200, required=False,
+        label=_("新项目的项目名称"),
+        max_length=200,
+        required=False,
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
     new_project_code = forms.CharField(
-        label=_("项目编码"), max_length=50, required=False, help_text=_("可不填。"),
+        label=_("项目编码"),
+        max_length=50,
+        required=False,
+        help_text=_("可不填。"),
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
     unit = forms.ModelChoiceField(
-        label=_("实施单位"), queryset=None, required=False, empty_label=None,
+        label=_("实施单位"),
+        queryset=None,
+        required=False,
+        empty_label=None,
         widget=forms.Select(attrs={"class": "form-select"}),
     )
     year = forms.IntegerField(
-        label=_("年度"), min_value=2000, max_value=2100,
+        label=_("年度"),
+        min_value=2000,
+        max_value=2100,
         widget=forms.NumberInput(attrs={"class": "form-control"}),
         error_messages={
             "invalid": _("请填写年度，如 2023"),
@@ -719,7 +789,8 @@ class NewAssessmentForm(forms.Form):
         },
     )
     copy_previous = forms.BooleanField(
-        label=_("从该项目上一年度的自评表复制预期目标和绩效指标"), required=False,
+        label=_("从该项目上一年度的自评表复制预期目标和绩效指标"),
+        required=False,
         help_text=_("复制一级/二级/三级指标、年度指标值和分值；实际完成值、得分和偏差原因留空待填。"),
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
@@ -731,7 +802,8 @@ class NewAssessmentForm(forms.Form):
         self.fields["unit"].queryset = units
         self.fields["project"].queryset = (
             Project.objects.filter(implementing_unit__in=units)
-            .select_related("implementing_unit").order_by("implementing_unit__name", "name")
+            .select_related("implementing_unit")
+            .order_by("implementing_unit__name", "name")
         )
         self.fields["project"].label_from_instance = lambda p: f"{p.name}（{p.implementing_unit.name}）"
         self.fields["project"].error_messages["invalid_choice"] = _("所选项目不在您的单位中，请重新选择")
@@ -754,20 +826,29 @@ class NewAssessmentForm(forms.Form):
             if unit is None and "unit" not in self.errors:
                 self.add_error("unit", gettext("请选择新项目的实施单位"))
             elif unit is not None and Project.objects.filter(implementing_unit=unit, name=name).exists():
-                self.add_error("new_project_name", gettext("“%(unit)s”已有名为“%(name)s”的项目，请在上面直接选择它")
-                               % {"unit": unit.name, "name": name})
+                self.add_error(
+                    "new_project_name",
+                    gettext("“%(unit)s”已有名为“%(name)s”的项目，请在上面直接选择它")
+                    % {"unit": unit.name, "name": name},
+                )
             if data.get("copy_previous"):
                 self.add_error("copy_previous", gettext("新项目没有上一年度的自评表可复制，请取消勾选"))
         year = data.get("year")
         if project and year:
             if SelfAssessment.objects.filter(project=project, year=year).exists():
-                self.add_error("year", gettext("“%(project)s”已有 %(year)s 年度的自评表，请在“我的自评表”中打开它")
-                               % {"project": project.name, "year": year})
-            elif data.get("copy_previous") and not SelfAssessment.objects.filter(
-                project=project, year__lt=year
-            ).exists():
-                self.add_error("copy_previous", gettext("“%(project)s”没有 %(year)s 年以前的自评表可复制，请取消勾选")
-                               % {"project": project.name, "year": year})
+                self.add_error(
+                    "year",
+                    gettext("“%(project)s”已有 %(year)s 年度的自评表，请在“我的自评表”中打开它")
+                    % {"project": project.name, "year": year},
+                )
+            elif (
+                data.get("copy_previous") and not SelfAssessment.objects.filter(project=project, year__lt=year).exists()
+            ):
+                self.add_error(
+                    "copy_previous",
+                    gettext("“%(project)s”没有 %(year)s 年以前的自评表可复制，请取消勾选")
+                    % {"project": project.name, "year": year},
+                )
         data["new_project_name"] = name
         return data
 
@@ -778,20 +859,31 @@ class NewAssessmentForm(forms.Form):
 
 class DashboardFilterForm(forms.Form):
     q = forms.CharField(
-        label=_("项目名称"), required=False, max_length=200,
-        widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": _("搜索项目名称"),
-                                      "type": "search"}),
+        label=_("项目名称"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"class": "form-control form-control-sm", "placeholder": _("搜索项目名称"), "type": "search"}
+        ),
     )
     year = forms.TypedChoiceField(
-        label=_("年度"), required=False, coerce=int, empty_value=None,
+        label=_("年度"),
+        required=False,
+        coerce=int,
+        empty_value=None,
         widget=forms.Select(attrs={"class": "form-select form-select-sm js-autosubmit"}),
     )
     status = forms.ChoiceField(
-        label=_("状态"), required=False, choices=[("", _("全部状态")), *SelfAssessment.Status.choices],
+        label=_("状态"),
+        required=False,
+        choices=[("", _("全部状态")), *SelfAssessment.Status.choices],
         widget=forms.Select(attrs={"class": "form-select form-select-sm js-autosubmit"}),
     )
     unit = forms.ModelChoiceField(
-        label=_("实施单位"), required=False, queryset=None, empty_label=_("全部单位"),
+        label=_("实施单位"),
+        required=False,
+        queryset=None,
+        empty_label=_("全部单位"),
         widget=forms.Select(attrs={"class": "form-select form-select-sm js-autosubmit"}),
     )
 

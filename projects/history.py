@@ -23,13 +23,31 @@ from .models import Attachment, FundingLine, Indicator, SelfAssessment, StatusCh
 # status: the workflow's own log says that better) is left out of the plain-language history.
 TRACKED: dict[type, tuple[str, ...]] = {
     SelfAssessment: (
-        "amount_unit", "goal_expected", "goal_actual", "funding_weight", "printed_execution_rate",
-        "printed_total", "review_score", "review_opinion",
+        "amount_unit",
+        "goal_expected",
+        "goal_actual",
+        "funding_weight",
+        "printed_execution_rate",
+        "printed_total",
+        "review_score",
+        "review_opinion",
     ),
     FundingLine: ("initial_budget", "annual_budget", "executed", "score"),
     Indicator: (
-        "position", "level1", "level2", "name", "target", "actual", "nature", "measure_unit", "target_value",
-        "actual_value", "achievement", "weight", "score", "deviation",
+        "position",
+        "level1",
+        "level2",
+        "name",
+        "target",
+        "actual",
+        "nature",
+        "measure_unit",
+        "target_value",
+        "actual_value",
+        "achievement",
+        "weight",
+        "score",
+        "deviation",
     ),
     Attachment: ("original_name", "content_type", "size"),
 }
@@ -188,10 +206,15 @@ def _changes(model, old, new, fields) -> tuple[FieldChange, ...]:
         after = getattr(new, name) if new is not None else None
         if _same(before, after):
             continue
-        out.append(FieldChange(
-            label_of(model, name), display_value(model, name, before), display_value(model, name, after),
-            old_blank=before in (None, ""), new_blank=after in (None, ""),
-        ))
+        out.append(
+            FieldChange(
+                label_of(model, name),
+                display_value(model, name, before),
+                display_value(model, name, after),
+                old_blank=before in (None, ""),
+                new_blank=after in (None, ""),
+            )
+        )
     return tuple(out)
 
 
@@ -232,16 +255,29 @@ def entries(data: HistoryData) -> list[Entry]:
                 if not changes:
                     # Only bookkeeping changed (status, version): the workflow log tells that story.
                     continue
-            out.append(Entry(
-                when=row.history_date, user=row.history_user, kind=kind, subject=subject_of(model, row),
-                changes=changes, reason=row.history_change_reason or "",
-            ))
+            out.append(
+                Entry(
+                    when=row.history_date,
+                    user=row.history_user,
+                    kind=kind,
+                    subject=subject_of(model, row),
+                    changes=changes,
+                    reason=row.history_change_reason or "",
+                )
+            )
     for change in data.status_changes:
-        out.append(Entry(
-            when=change.created_at, user=change.user, kind=STATUS, subject=_("自评表"), comment=change.comment,
-            from_status=change.get_from_status_display(), to_status=change.get_to_status_display(),
-            to_status_code=change.to_status,
-        ))
+        out.append(
+            Entry(
+                when=change.created_at,
+                user=change.user,
+                kind=STATUS,
+                subject=_("自评表"),
+                comment=change.comment,
+                from_status=change.get_from_status_display(),
+                to_status=change.get_to_status_display(),
+                to_status_code=change.to_status,
+            )
+        )
     out.sort(key=lambda e: e.when)
     return out
 

@@ -23,8 +23,19 @@ from .models import FundingLine, Indicator, Project, SelfAssessment, Unit
 FORMAT = "perfeval.self-assessment/1"
 
 ASSESSMENT_KEYS = {
-    "year", "project", "project_code", "competent_department", "implementing_unit", "amount_unit",
-    "funding", "funding_weight", "funding_score", "goal_expected", "goal_actual", "indicators", "printed",
+    "year",
+    "project",
+    "project_code",
+    "competent_department",
+    "implementing_unit",
+    "amount_unit",
+    "funding",
+    "funding_weight",
+    "funding_score",
+    "goal_expected",
+    "goal_actual",
+    "indicators",
+    "printed",
     "computed",
 }
 REQUIRED_ASSESSMENT_KEYS = {"year", "project", "competent_department", "implementing_unit", "funding", "indicators"}
@@ -67,7 +78,9 @@ class ParsedAssessment:
     @property
     def label(self):
         return _("第 %(n)s 份（%(project)s，%(year)s 年度）") % {
-            "n": self.index, "project": self.project or "?", "year": self.year or "?"
+            "n": self.index,
+            "project": self.project or "?",
+            "year": self.year or "?",
         }
 
 
@@ -107,7 +120,7 @@ class _Reader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, str):
-            self.problem(where, _("数字应写成带引号的字符串，如 \"44.32\"，空格子写 null"))
+            self.problem(where, _('数字应写成带引号的字符串，如 "44.32"，空格子写 null'))
             return None
         text = value.strip().replace(",", "")
         if text == "":
@@ -141,8 +154,9 @@ def parse_document(data) -> list[ParsedAssessment]:
     if not reader.keys(_("文件"), data, {"format", "assessments"}, {"format", "assessments"}):
         raise ImportRefused(reader.problems)
     if data.get("format") != FORMAT:
-        reader.problem(_("文件"), _("格式应为“%(expected)s”，而不是“%(got)s”") % {
-            "expected": FORMAT, "got": data.get("format")})
+        reader.problem(
+            _("文件"), _("格式应为“%(expected)s”，而不是“%(got)s”") % {"expected": FORMAT, "got": data.get("format")}
+        )
     items = data.get("assessments")
     if not isinstance(items, list) or not items:
         reader.problem(_("文件"), _("“assessments”应为至少包含一份自评表的列表"))
@@ -161,15 +175,23 @@ def parse_document(data) -> list[ParsedAssessment]:
         project = reader.text(f"{head} project", item.get("project"), required=True, max_length=200)
         year = item.get("year")
         a = ParsedAssessment(
-            index=n, year=year if isinstance(year, int) else 0, project=project,
+            index=n,
+            year=year if isinstance(year, int) else 0,
+            project=project,
             project_code=reader.text(f"{head} project_code", item.get("project_code"), max_length=50),
             competent_department=reader.text(
-                f"{head} competent_department", item.get("competent_department"), required=True, max_length=200),
+                f"{head} competent_department", item.get("competent_department"), required=True, max_length=200
+            ),
             implementing_unit=reader.text(
-                f"{head} implementing_unit", item.get("implementing_unit"), required=True, max_length=200),
+                f"{head} implementing_unit", item.get("implementing_unit"), required=True, max_length=200
+            ),
             amount_unit=item.get("amount_unit") or SelfAssessment.AmountUnit.WAN,
-            funding={}, funding_weight=None, funding_score=None,
-            goal_expected="", goal_actual="", printed={},
+            funding={},
+            funding_weight=None,
+            funding_score=None,
+            goal_expected="",
+            goal_actual="",
+            printed={},
         )
         where = a.label
         if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
@@ -200,8 +222,9 @@ def parse_document(data) -> list[ParsedAssessment]:
                 col: reader.decimal(f"{lw}.{col}", line.get(col))
                 for col in ("initial_budget", "annual_budget", "executed")
             }
-        a.funding_weight = reader.decimal(f"{where} funding_weight", item.get("funding_weight", "10"),
-                                          places=2, maximum=100)
+        a.funding_weight = reader.decimal(
+            f"{where} funding_weight", item.get("funding_weight", "10"), places=2, maximum=100
+        )
         a.funding_score = reader.decimal(f"{where} funding_score", item.get("funding_score"), places=2, maximum=100)
         a.goal_expected = reader.text(f"{where} goal_expected", item.get("goal_expected"))
         a.goal_actual = reader.text(f"{where} goal_actual", item.get("goal_actual"))
@@ -220,13 +243,17 @@ def parse_document(data) -> list[ParsedAssessment]:
             level1 = level1_map.get(row.get("level1"))
             level2 = level2_map.get(row.get("level2"))
             if level1 is None:
-                reader.problem(f"{rw} level1", _("一级指标“%(v)s”不是 产出指标、效益指标、满意度指标 之一") % {
-                    "v": row.get("level1")})
+                reader.problem(
+                    f"{rw} level1",
+                    _("一级指标“%(v)s”不是 产出指标、效益指标、满意度指标 之一") % {"v": row.get("level1")},
+                )
             if level2 is None:
                 reader.problem(f"{rw} level2", _("二级指标“%(v)s”不在规定的二级指标中") % {"v": row.get("level2")})
             if level1 and level2 and scoring.LEVEL2_PARENT[level2] != level1:
-                reader.problem(f"{rw} level2", _("二级指标“%(l2)s”不属于一级指标“%(l1)s”") % {
-                    "l2": row.get("level2"), "l1": row.get("level1")})
+                reader.problem(
+                    f"{rw} level2",
+                    _("二级指标“%(l2)s”不属于一级指标“%(l1)s”") % {"l2": row.get("level2"), "l1": row.get("level1")},
+                )
             weight = reader.decimal(f"{rw} weight", row.get("weight"), places=2, maximum=100)
             score = reader.decimal(f"{rw} score", row.get("score"), places=2, maximum=100)
             if weight is not None and score is not None and score > weight:
@@ -237,22 +264,24 @@ def parse_document(data) -> list[ParsedAssessment]:
             achievement = row.get("achievement") or ""
             if achievement not in achievement_values | {""}:
                 reader.problem(f"{rw} achievement", _("达成程度应为 achieved、partial 或 not_achieved"))
-            a.indicators.append({
-                "position": i,
-                "level1": level1 or "",
-                "level2": level2 or "",
-                "name": reader.text(f"{rw} name", row.get("name"), max_length=500),
-                "target": reader.text(f"{rw} target", row.get("target"), max_length=500),
-                "actual": reader.text(f"{rw} actual", row.get("actual"), max_length=500),
-                "weight": weight,
-                "score": score,
-                "deviation": reader.text(f"{rw} deviation", row.get("deviation")),
-                "nature": nature,
-                "measure_unit": reader.text(f"{rw} measure_unit", row.get("measure_unit"), max_length=20),
-                "target_value": reader.decimal(f"{rw} target_value", row.get("target_value")),
-                "actual_value": reader.decimal(f"{rw} actual_value", row.get("actual_value")),
-                "achievement": achievement,
-            })
+            a.indicators.append(
+                {
+                    "position": i,
+                    "level1": level1 or "",
+                    "level2": level2 or "",
+                    "name": reader.text(f"{rw} name", row.get("name"), max_length=500),
+                    "target": reader.text(f"{rw} target", row.get("target"), max_length=500),
+                    "actual": reader.text(f"{rw} actual", row.get("actual"), max_length=500),
+                    "weight": weight,
+                    "score": score,
+                    "deviation": reader.text(f"{rw} deviation", row.get("deviation")),
+                    "nature": nature,
+                    "measure_unit": reader.text(f"{rw} measure_unit", row.get("measure_unit"), max_length=20),
+                    "target_value": reader.decimal(f"{rw} target_value", row.get("target_value")),
+                    "actual_value": reader.decimal(f"{rw} actual_value", row.get("actual_value")),
+                    "achievement": achievement,
+                }
+            )
         parsed.append(a)
     if reader.problems:
         raise ImportRefused(reader.problems)
@@ -264,8 +293,9 @@ def _resolve_units(a: ParsedAssessment, problems: list[str]):
         name=a.competent_department, defaults={"kind": Unit.Kind.DEPARTMENT}
     )
     if department.kind != Unit.Kind.DEPARTMENT:
-        problems.append(_("%(where)s：主管部门“%(name)s”在系统中不是主管部门") % {
-            "where": a.label, "name": a.competent_department})
+        problems.append(
+            _("%(where)s：主管部门“%(name)s”在系统中不是主管部门") % {"where": a.label, "name": a.competent_department}
+        )
         return None, None
     if a.implementing_unit == a.competent_department:
         return department, department
@@ -273,8 +303,9 @@ def _resolve_units(a: ParsedAssessment, problems: list[str]):
         name=a.implementing_unit, defaults={"kind": Unit.Kind.IMPLEMENTING, "parent": department}
     )
     if unit.kind == Unit.Kind.FINANCE:
-        problems.append(_("%(where)s：实施单位“%(name)s”在系统中是财政部门") % {
-            "where": a.label, "name": a.implementing_unit})
+        problems.append(
+            _("%(where)s：实施单位“%(name)s”在系统中是财政部门") % {"where": a.label, "name": a.implementing_unit}
+        )
         return None, None
     return department, unit
 
@@ -296,12 +327,15 @@ def import_document(data, *, replace=False, user=None, allowed_units=None) -> li
             problems.append(_("%(where)s：您无权为“%(unit)s”导入自评表") % {"where": a.label, "unit": unit.name})
             continue
         project, _created = Project.objects.get_or_create(
-            implementing_unit=unit, name=a.project,
+            implementing_unit=unit,
+            name=a.project,
             defaults={"competent_department": department, "code": a.project_code},
         )
         if project.competent_department_id != department.pk:
-            problems.append(_("%(where)s：项目已登记在主管部门“%(dept)s”之下") % {
-                "where": a.label, "dept": project.competent_department.name})
+            problems.append(
+                _("%(where)s：项目已登记在主管部门“%(dept)s”之下")
+                % {"where": a.label, "dept": project.competent_department.name}
+            )
             continue
         existing = SelfAssessment.objects.select_for_update().filter(project=project, year=a.year).first()
         if existing is not None:
@@ -309,8 +343,9 @@ def import_document(data, *, replace=False, user=None, allowed_units=None) -> li
                 problems.append(_("%(where)s：该表已审核通过并锁定，不能被覆盖") % {"where": a.label})
                 continue
             if not replace:
-                problems.append(_("%(where)s：系统中已有该项目该年度的自评表；如需覆盖，请选择“替换已有”") % {
-                    "where": a.label})
+                problems.append(
+                    _("%(where)s：系统中已有该项目该年度的自评表；如需覆盖，请选择“替换已有”") % {"where": a.label}
+                )
                 continue
         saved.append(_write(a, project, existing, user))
     if problems:
@@ -333,14 +368,19 @@ def _write(a: ParsedAssessment, project: Project, existing: SelfAssessment | Non
         existing.indicators.all().delete()
     assessment.save()
     # The audit trail records every row created (a plain bulk_create writes no history rows).
-    bulk_create_with_history([
-        FundingLine(
-            assessment=assessment, source=source,
-            score=a.funding_score if source == "total" else None,
-            **a.funding.get(source, {}),
-        )
-        for source in scoring.FUNDING_SOURCES
-    ], FundingLine, default_user=user)
+    bulk_create_with_history(
+        [
+            FundingLine(
+                assessment=assessment,
+                source=source,
+                score=a.funding_score if source == "total" else None,
+                **a.funding.get(source, {}),
+            )
+            for source in scoring.FUNDING_SOURCES
+        ],
+        FundingLine,
+        default_user=user,
+    )
     bulk_create_with_history(
         [Indicator(assessment=assessment, **row) for row in a.indicators], Indicator, default_user=user
     )
@@ -367,9 +407,11 @@ def export_assessments(assessments, rules: scoring.Rules | None = None) -> dict:
     rules = rules or current_rules()
     level1_labels = {v: k for k, v in printed_labels(Indicator.Level1.choices).items()}
     level2_labels = {v: k for k, v in printed_labels(Indicator.Level2.choices).items()}
-    qs = assessments.select_related(
-        "project", "project__competent_department", "project__implementing_unit"
-    ).prefetch_related("funding_lines", "indicators").order_by("year", "project__name", "pk")
+    qs = (
+        assessments.select_related("project", "project__competent_department", "project__implementing_unit")
+        .prefetch_related("funding_lines", "indicators")
+        .order_by("year", "project__name", "pk")
+    )
     out = []
     with translation.override("zh-hans"):
         for a in qs:
@@ -435,7 +477,6 @@ def computed_object(result: scoring.Evaluation) -> dict:
         "total_score": decimal_text(result.total_score),
         "grade": result.grade,
         "checks": [
-            {"code": c.code, "severity": c.severity, "message": str(c.message), "field": c.field}
-            for c in result.checks
+            {"code": c.code, "severity": c.severity, "message": str(c.message), "field": c.field} for c in result.checks
         ],
     }

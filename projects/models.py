@@ -124,16 +124,10 @@ class SelfAssessment(models.Model):
 
     EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
 
-    project = models.ForeignKey(
-        Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="assessments"
-    )
-    year = models.PositiveSmallIntegerField(
-        _("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
-    )
+    project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="assessments")
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
-    amount_unit = models.CharField(
-        _("金额单位"), max_length=4, choices=AmountUnit.choices, default=AmountUnit.WAN
-    )
+    amount_unit = models.CharField(_("金额单位"), max_length=4, choices=AmountUnit.choices, default=AmountUnit.WAN)
     goal_expected = models.TextField(_("预期目标"), blank=True)
     goal_actual = models.TextField(_("实际完成情况"), blank=True)
     funding_weight = models.DecimalField(
@@ -377,14 +371,15 @@ class ScoringRules(models.Model):
     funding_weight = models.DecimalField(_("执行率分值"), max_digits=5, decimal_places=2, default=Decimal(10))
     output_weight = models.DecimalField(_("产出指标分值"), max_digits=5, decimal_places=2, default=Decimal(50))
     benefit_weight = models.DecimalField(_("效益指标分值"), max_digits=5, decimal_places=2, default=Decimal(30))
-    satisfaction_weight = models.DecimalField(
-        _("满意度指标分值"), max_digits=5, decimal_places=2, default=Decimal(10)
-    )
+    satisfaction_weight = models.DecimalField(_("满意度指标分值"), max_digits=5, decimal_places=2, default=Decimal(10))
     excellent_min = models.DecimalField(_("“优”最低分"), max_digits=5, decimal_places=2, default=Decimal(90))
     good_min = models.DecimalField(_("“良”最低分"), max_digits=5, decimal_places=2, default=Decimal(80))
     fair_min = models.DecimalField(_("“中”最低分"), max_digits=5, decimal_places=2, default=Decimal(60))
     score_tolerance = models.DecimalField(
-        _("得分偏离提示阈值"), max_digits=5, decimal_places=2, default=Decimal(1),
+        _("得分偏离提示阈值"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(1),
         help_text=_("定量指标的得分与系统建议分相差超过此值时给出提示。"),
     )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -337,9 +337,7 @@ def build_sheet(
     approved_on = ""
     if assessment.status == SelfAssessment.Status.APPROVED and assessment.approved_at:
         day = timezone.localtime(assessment.approved_at).date()
-        approved_on = _("%(year)s 年 %(month)s 月 %(day)s 日") % {
-            "year": day.year, "month": day.month, "day": day.day
-        }
+        approved_on = _("%(year)s 年 %(month)s 月 %(day)s 日") % {"year": day.year, "month": day.month, "day": day.day}
 
     project = assessment.project
     return OfficialSheet(
@@ -368,9 +366,7 @@ def build_sheet(
 def forms_queryset(queryset=None):
     """Forms with everything the official table needs: three queries however many forms and rows."""
     qs = SelfAssessment.objects.all() if queryset is None else queryset
-    return qs.select_related(
-        "project", "project__competent_department", "project__implementing_unit"
-    ).prefetch_related(
+    return qs.select_related("project", "project__competent_department", "project__implementing_unit").prefetch_related(
         Prefetch("funding_lines", queryset=FundingLine.objects.all()),
         Prefetch("indicators", queryset=Indicator.objects.order_by("position", "id")),
     )
@@ -391,7 +387,8 @@ def _document_context(sheets: Sequence[OfficialSheet], title: str | None = None)
     first = sheets[0]
     if title is None:
         title = _("财政项目支出绩效自评表 · %(project)s（%(year)s 年度）") % {
-            "project": first.project_name, "year": first.year
+            "project": first.project_name,
+            "year": first.year,
         }
     units = sorted({sheet.unit for sheet in sheets})
     return {
@@ -426,7 +423,11 @@ def official_html(assessments: Sequence[SelfAssessment], rules: scoring.Rules, t
 # maps it to our static files and refuses everything else.
 BASE_URL = "https://perfeval.invalid/"
 STATIC_TYPES = {
-    ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml", ".jpg": "image/jpeg", ".otf": "font/otf",
+    ".css": "text/css",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".jpg": "image/jpeg",
+    ".otf": "font/otf",
 }
 STYLESHEETS = ("pdf/official_table.css", "pdf/print.css")
 
@@ -450,7 +451,7 @@ def resolve_static_url(url: str) -> Path:
         return found
     if not parts.path.startswith(prefix):
         raise FetchRefused(f"refused (not under {prefix}): {url[:200]}")
-    relative = unquote(parts.path[len(prefix):])
+    relative = unquote(parts.path[len(prefix) :])
     if "\x00" in relative or "\\" in relative or any(p in ("", ".", "..") for p in relative.split("/")):
         raise FetchRefused(f"refused (unsafe path): {url[:200]}")
     if Path(relative).suffix.lower() not in STATIC_TYPES:
@@ -512,10 +513,16 @@ _font_files: dict[str, Path] = {}  # name in FONT_URL_PREFIX -> cached file (wha
 
 def _subset_codepoints() -> list[int]:
     ranges = [
-        (0x20, 0x7F), (0xA0, 0x100),  # ASCII, Latin-1 (° ± × ÷ ·)
-        (0x2000, 0x2070), (0x2100, 0x2200), (0x2200, 0x2300),  # punctuation, ℃ № Ⅰ, ≤ ≥ ≠ ∑
-        (0x2460, 0x2500), (0x25A0, 0x2600), (0x3000, 0x3040),  # ①, ■ □ ○, 、。《》【】
-        (0xFE30, 0xFE50), (0xFF00, 0xFFF0),  # CJK compatibility forms, full-width ％ （ ）
+        (0x20, 0x7F),
+        (0xA0, 0x100),  # ASCII, Latin-1 (° ± × ÷ ·)
+        (0x2000, 0x2070),
+        (0x2100, 0x2200),
+        (0x2200, 0x2300),  # punctuation, ℃ № Ⅰ, ≤ ≥ ≠ ∑
+        (0x2460, 0x2500),
+        (0x25A0, 0x2600),
+        (0x3000, 0x3040),  # ①, ■ □ ○, 、。《》【】
+        (0xFE30, 0xFE50),
+        (0xFF00, 0xFFF0),  # CJK compatibility forms, full-width ％ （ ）
     ]
     points = {cp for low, high in ranges for cp in range(low, high)}
     for high in range(0xA1, 0xF8):  # GB 2312: the characters of everyday official texts
@@ -774,8 +781,17 @@ def render_assessment(assessment: SelfAssessment) -> bytes:
 CHUNK_SIZE = 5  # forms per WeasyPrint document: ≈ 3 MB of layout per form, so ≈ 15 MB per worker at most
 # The settings a worker process needs: it renders HTML the parent prepared and never touches the database.
 WORKER_SETTINGS = (
-    "BASE_DIR", "INSTALLED_APPS", "STATIC_URL", "STATIC_ROOT", "STATICFILES_DIRS", "STATICFILES_FINDERS",
-    "PERFEVAL_PDF_FONT_FAMILY", "PERFEVAL_PDF_FONT_CACHE", "TIME_ZONE", "USE_TZ", "LOGGING",
+    "BASE_DIR",
+    "INSTALLED_APPS",
+    "STATIC_URL",
+    "STATIC_ROOT",
+    "STATICFILES_DIRS",
+    "STATICFILES_FINDERS",
+    "PERFEVAL_PDF_FONT_FAMILY",
+    "PERFEVAL_PDF_FONT_CACHE",
+    "TIME_ZONE",
+    "USE_TZ",
+    "LOGGING",
 )
 
 

@@ -72,8 +72,13 @@ class Filters:
     def query(self, **changes) -> str:
         """The query string of these filters (with changes), for links and the download buttons."""
         values = {
-            "year": self.year, "unit": self.unit.pk if self.unit else None, "status": self.status,
-            "grade": self.grade, "q": self.q, "sort": self.sort, "desc": "1" if self.descending else "",
+            "year": self.year,
+            "unit": self.unit.pk if self.unit else None,
+            "status": self.status,
+            "grade": self.grade,
+            "q": self.q,
+            "sort": self.sort,
+            "desc": "1" if self.descending else "",
         }
         values.update(changes)
         return urlencode({key: value for key, value in values.items() if value not in (None, "")})
@@ -251,7 +256,8 @@ def scoped(user, filters: Filters):
     unit = filters.unit
     if unit is not None and unit.kind == Unit.Kind.DEPARTMENT:
         qs = qs.filter(
-            Q(project__competent_department=unit) | Q(project__implementing_unit__parent=unit)
+            Q(project__competent_department=unit)
+            | Q(project__implementing_unit__parent=unit)
             | Q(project__implementing_unit=unit)
         )
     elif unit is not None and unit.kind == Unit.Kind.IMPLEMENTING:
@@ -265,24 +271,36 @@ def scoped(user, filters: Filters):
 
 def rows_for(qs, rules: scoring.Rules) -> list[Row]:
     """Every form with its computed figures: three queries (forms, funding lines, indicators)."""
-    qs = qs.select_related(
-        "project", "project__competent_department", "project__implementing_unit"
-    ).prefetch_related("funding_lines", "indicators")
+    qs = qs.select_related("project", "project__competent_department", "project__implementing_unit").prefetch_related(
+        "funding_lines", "indicators"
+    )
     rows = []
     for a in qs:
         lines = list(a.funding_lines.all())
         result = evaluate(a, rules, funding_lines=lines, indicators=list(a.indicators.all()))
         total = next((line for line in lines if line.source == FundingLine.Source.TOTAL), None)
-        rows.append(Row(
-            assessment=a, pk=a.pk, project=a.project.name, unit=a.project.implementing_unit.name,
-            department=a.project.competent_department.name, year=a.year, status=a.status,
-            status_label=a.get_status_display(), amount_unit=a.amount_unit,
-            budget=to_wan(total.annual_budget, a.amount_unit) if total else None,
-            executed=to_wan(total.executed, a.amount_unit) if total else None,
-            rate=result.execution_rate, funding_score=result.funding_score, total=result.total_score,
-            entered_total=result.entered_total, grade=result.grade,
-            errors=len(result.errors), warnings=len(result.warnings),
-        ))
+        rows.append(
+            Row(
+                assessment=a,
+                pk=a.pk,
+                project=a.project.name,
+                unit=a.project.implementing_unit.name,
+                department=a.project.competent_department.name,
+                year=a.year,
+                status=a.status,
+                status_label=a.get_status_display(),
+                amount_unit=a.amount_unit,
+                budget=to_wan(total.annual_budget, a.amount_unit) if total else None,
+                executed=to_wan(total.executed, a.amount_unit) if total else None,
+                rate=result.execution_rate,
+                funding_score=result.funding_score,
+                total=result.total_score,
+                entered_total=result.entered_total,
+                grade=result.grade,
+                errors=len(result.errors),
+                warnings=len(result.warnings),
+            )
+        )
     return rows
 
 
@@ -345,9 +363,7 @@ def _rate(executed: Decimal, budget: Decimal) -> Decimal | None:
 
 def summary(user, filters: Filters) -> Summary:
     rules = current_rules()
-    years = list(
-        access.visible_assessments(user).order_by("-year").values_list("year", flat=True).distinct()
-    )
+    years = list(access.visible_assessments(user).order_by("-year").values_list("year", flat=True).distinct())
     if filters.year is None and years:
         filters = replace(filters, year=years[0])
     qs = scoped(user, filters)
@@ -360,18 +376,27 @@ def summary(user, filters: Filters) -> Summary:
     budget, executed, per_unit = _money_totals(qs)
 
     totals = Totals(
-        count=len(rows), budget=budget, executed=executed, rate=_rate(executed, budget),
+        count=len(rows),
+        budget=budget,
+        executed=executed,
+        rate=_rate(executed, budget),
         mean_rate=mean([row.rate for row in rows if row.rate is not None]),
         mean_funding_score=mean([row.funding_score for row in rows if row.funding_score is not None]),
         mean_total=mean([row.total for row in rows]),
-        errors=sum(row.errors for row in rows), warnings=sum(row.warnings for row in rows),
+        errors=sum(row.errors for row in rows),
+        warnings=sum(row.warnings for row in rows),
         by_status=dict(Counter(row.status for row in rows)),
         by_grade={grade: sum(1 for row in rows if row.grade == grade) for grade in GRADES},
     )
     units = _unit_lines(rows, per_unit)
     unit_choices = list(access.visible_units(user).exclude(kind=Unit.Kind.FINANCE).order_by("kind", "name"))
     return Summary(
-        filters=filters, rows=rows, totals=totals, units=units, years=years, unit_choices=unit_choices,
+        filters=filters,
+        rows=rows,
+        totals=totals,
+        units=units,
+        years=years,
+        unit_choices=unit_choices,
         charts=[grade_chart(totals), total_chart(rows), rate_chart(rows)],
         scope_label=_scope_label(user, filters),
     )
@@ -384,11 +409,17 @@ def _unit_lines(rows: list[Row], per_unit) -> list[UnitLine]:
     lines = []
     for unit_id, unit_rows in grouped.items():
         budget, executed = per_unit.get(unit_id, (ZERO, ZERO))
-        lines.append(UnitLine(
-            name=unit_rows[0].unit, count=len(unit_rows), budget=budget, executed=executed,
-            rate=_rate(executed, budget), mean_total=mean([row.total for row in unit_rows]),
-            grades={grade: sum(1 for row in unit_rows if row.grade == grade) for grade in GRADES},
-        ))
+        lines.append(
+            UnitLine(
+                name=unit_rows[0].unit,
+                count=len(unit_rows),
+                budget=budget,
+                executed=executed,
+                rate=_rate(executed, budget),
+                mean_total=mean([row.total for row in unit_rows]),
+                grades={grade: sum(1 for row in unit_rows if row.grade == grade) for grade in GRADES},
+            )
+        )
     return sorted(lines, key=lambda line: line.name)
 
 
@@ -422,16 +453,25 @@ def grade_chart(totals: Totals) -> Chart:
     for i, grade in enumerate(GRADES):
         count = totals.by_grade.get(grade, 0)
         h = D(plot) * count / peak
-        bars.append(Bar(
-            label=grade, value=str(count), x=_n(left + slot * i + slot / 4), y=_n(top + plot - h),
-            width=_n(slot / 2), height=_n(h), css=GRADE_CLASSES[grade],
-            title=_("%(grade)s：%(n)s 个项目") % {"grade": grade, "n": count},
-        ))
+        bars.append(
+            Bar(
+                label=grade,
+                value=str(count),
+                x=_n(left + slot * i + slot / 4),
+                y=_n(top + plot - h),
+                width=_n(slot / 2),
+                height=_n(h),
+                css=GRADE_CLASSES[grade],
+                title=_("%(grade)s：%(n)s 个项目") % {"grade": grade, "n": count},
+            )
+        )
     return Chart(
         kind="grades",
         title=_("等级分布"),
         description=_("优 ≥ 90，良 80–90，中 60–80，差 < 60"),
-        width=width, height=height, bars=bars,
+        width=width,
+        height=height,
+        bars=bars,
         axis=[{"x1": left - 6, "y1": top + plot, "x2": width - 4, "y2": top + plot}],
     )
 
@@ -459,16 +499,25 @@ def total_chart(rows: list[Row]) -> Chart:
     for i, ((low, _high, label), count) in enumerate(zip(SCORE_BINS, counts, strict=True)):
         h = D(plot) * count / peak
         grade = scoring.grade(low)
-        bars.append(Bar(
-            label=label, value=str(count), x=_n(left + slot * i + 2), y=_n(top + plot - h),
-            width=_n(slot - 4), height=_n(h), css=GRADE_CLASSES.get(grade, ""),
-            title=_("总分 %(range)s：%(n)s 个项目") % {"range": label, "n": count},
-        ))
+        bars.append(
+            Bar(
+                label=label,
+                value=str(count),
+                x=_n(left + slot * i + 2),
+                y=_n(top + plot - h),
+                width=_n(slot - 4),
+                height=_n(h),
+                css=GRADE_CLASSES.get(grade, ""),
+                title=_("总分 %(range)s：%(n)s 个项目") % {"range": label, "n": count},
+            )
+        )
     return Chart(
         kind="totals",
         title=_("总分分布"),
         description=_("按总分（系统计算）分段的项目数"),
-        width=width, height=height, bars=bars,
+        width=width,
+        height=height,
+        bars=bars,
         axis=[{"x1": left, "y1": top + plot, "x2": width - 4, "y2": top + plot}],
     )
 
@@ -490,18 +539,37 @@ def rate_chart(rows: list[Row]) -> Chart:
         length = D(bar_area) * min(row.rate, RATE_CAP) / RATE_CAP
         css = "rate-low" if row.rate < 60 else ("rate-mid" if row.rate < 90 else "rate-ok")
         name = row.project if len(row.project) <= 12 else row.project[:11] + "…"
-        bars.append(Bar(
-            label=name, value=f"{scoring.format_decimal(row.rate)}%", x=D(label_width),
-            y=D(top + row_height * i + 3), width=_n(length), height=D(row_height - 6), css=css,
-            title=f"{row.project}（{row.unit}）：{scoring.format_decimal(row.rate)}%", horizontal=True,
-        ))
+        bars.append(
+            Bar(
+                label=name,
+                value=f"{scoring.format_decimal(row.rate)}%",
+                x=D(label_width),
+                y=D(top + row_height * i + 3),
+                width=_n(length),
+                height=D(row_height - 6),
+                css=css,
+                title=f"{row.project}（{row.unit}）：{scoring.format_decimal(row.rate)}%",
+                horizontal=True,
+            )
+        )
     hundred = _n(D(label_width) + D(bar_area) * 100 / RATE_CAP)
-    axis = [{"x1": hundred, "y1": top - 4, "x2": hundred, "y2": height - 20, "label": "100%",
-             "lx": hundred, "ly": height - 6}]
+    axis = [
+        {
+            "x1": hundred,
+            "y1": top - 4,
+            "x2": hundred,
+            "y2": height - 20,
+            "label": "100%",
+            "lx": hundred,
+            "ly": height - 6,
+        }
+    ]
     note = ""
     if len(with_rate) > RATE_CHART_LIMIT:
         note = _("共 %(n)s 个项目，图中只画出执行率最低的 %(limit)s 个。") % {
-            "n": len(with_rate), "limit": RATE_CHART_LIMIT}
+            "n": len(with_rate),
+            "limit": RATE_CHART_LIMIT,
+        }
     missing = len(rows) - len(with_rate)
     if missing:
         note += _("%(n)s 个项目没有执行率（全年预算数为空或为 0），未画出。") % {"n": missing}
@@ -509,5 +577,9 @@ def rate_chart(rows: list[Row]) -> Chart:
         kind="rates",
         title=_("各项目执行率"),
         description=_("全年执行数 ÷ 全年预算数，从低到高；竖线为 100%"),
-        width=width, height=height, bars=bars, axis=axis, note=note,
+        width=width,
+        height=height,
+        bars=bars,
+        axis=axis,
+        note=note,
     )

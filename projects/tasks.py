@@ -59,9 +59,7 @@ def request_batch(user, unit: Unit, year: int, statuses) -> BatchRequest:
         pdf.render_batch(ids, buffer, title=title, workers=1)
         return BatchRequest(pdf=buffer.getvalue(), filename=batch_filename(unit, year))
     purge_old_jobs()
-    job = PrintJob.objects.create(
-        requested_by=user, unit=unit, year=year, statuses=sorted(statuses), total=len(ids)
-    )
+    job = PrintJob.objects.create(requested_by=user, unit=unit, year=year, statuses=sorted(statuses), total=len(ids))
     # Enqueued once the row is committed, or the worker could look for a job that does not exist yet.
     transaction.on_commit(lambda: run_print_job.enqueue(job.pk))
     return BatchRequest(job=job)
@@ -83,9 +81,7 @@ def purge_old_jobs(now=None) -> int:
 def run_print_job(job_id: int) -> int:
     """Render a PrintJob; returns the number of pages. The forms are selected again now, with the
     requester's permissions of now: a form moved out of their reach since the request is not printed."""
-    claimed = PrintJob.objects.filter(pk=job_id, status=PrintJob.Status.QUEUED).update(
-        status=PrintJob.Status.RUNNING
-    )
+    claimed = PrintJob.objects.filter(pk=job_id, status=PrintJob.Status.QUEUED).update(status=PrintJob.Status.RUNNING)
     if not claimed:
         return 0  # already taken (a task delivered twice) or removed
     job = PrintJob.objects.select_related("requested_by", "unit").get(pk=job_id)
@@ -105,7 +101,11 @@ def run_print_job(job_id: int) -> int:
             stream.seek(0)
             job.file.save(f"{uuid.uuid4().hex}.pdf", File(stream), save=False)
         PrintJob.objects.filter(pk=job_id).update(
-            status=PrintJob.Status.DONE, file=job.file.name, pages=pages, done=len(ids), total=len(ids),
+            status=PrintJob.Status.DONE,
+            file=job.file.name,
+            pages=pages,
+            done=len(ids),
+            total=len(ids),
             finished_at=timezone.now(),
         )
         return pages

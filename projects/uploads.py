@@ -39,8 +39,12 @@ def read_json(upload) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ImportRefused([_("文件不是有效的 JSON：第 %(line)s 行第 %(col)s 个字符附近有错误（%(error)s）。") % {
-            "line": exc.lineno, "col": exc.colno, "error": exc.msg}]) from None
+        raise ImportRefused(
+            [
+                _("文件不是有效的 JSON：第 %(line)s 行第 %(col)s 个字符附近有错误（%(error)s）。")
+                % {"line": exc.lineno, "col": exc.colno, "error": exc.msg}
+            ]
+        ) from None
     return data
 
 
@@ -81,7 +85,7 @@ def _without(labels: list[str], problem: str) -> str:
     for label in labels:
         for separator in ("：", " "):
             if problem.startswith(label + separator):
-                return problem[len(label) + len(separator):]
+                return problem[len(label) + len(separator) :]
     return problem
 
 
@@ -100,25 +104,36 @@ def _own_problems(parsed, allowed: set[int], replace: bool) -> list[str]:
         ).values_list("project__implementing_unit__name", "project__name", "year", "status")
     }
     projects = set(
-        Project.objects.filter(implementing_unit__in=allowed, name__in={k[1] for k in keys})
-        .values_list("implementing_unit", "name", "competent_department")
+        Project.objects.filter(implementing_unit__in=allowed, name__in={k[1] for k in keys}).values_list(
+            "implementing_unit", "name", "competent_department"
+        )
     )
     for a in parsed:
         unit = units.get(a.implementing_unit)
         if unit is None or unit.pk not in allowed:
             # Said the same way whether the unit exists or not: other units are none of the user's business.
-            problems.append(_("%(where)s：您不是“%(unit)s”的填报人，不能为它导入自评表") % {
-                "where": a.label, "unit": a.implementing_unit})
+            problems.append(
+                _("%(where)s：您不是“%(unit)s”的填报人，不能为它导入自评表")
+                % {"where": a.label, "unit": a.implementing_unit}
+            )
             continue
         department = units.get(a.competent_department)
-        if department is None or department.kind != Unit.Kind.DEPARTMENT or (
-            department.pk != unit.parent_id and (unit.pk, a.project, department.pk) not in projects
+        if (
+            department is None
+            or department.kind != Unit.Kind.DEPARTMENT
+            or (department.pk != unit.parent_id and (unit.pk, a.project, department.pk) not in projects)
         ):
             # A new project goes under the unit's own 主管部门; another one only when it is already registered
             # there (then interchange checks it), so that a typing mistake cannot send a form elsewhere.
-            problems.append(_("%(where)s：主管部门“%(name)s”与“%(unit)s”的主管部门“%(expected)s”不一致，请核对名称") % {
-                "where": a.label, "name": a.competent_department, "unit": unit.name,
-                "expected": unit.parent.name if unit.parent_id else "-"})
+            problems.append(
+                _("%(where)s：主管部门“%(name)s”与“%(unit)s”的主管部门“%(expected)s”不一致，请核对名称")
+                % {
+                    "where": a.label,
+                    "name": a.competent_department,
+                    "unit": unit.name,
+                    "expected": unit.parent.name if unit.parent_id else "-",
+                }
+            )
             continue
         status = existing.get((a.implementing_unit, a.project, a.year))
         if replace and status == SelfAssessment.Status.SUBMITTED:

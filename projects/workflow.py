@@ -97,17 +97,20 @@ def clean_review_score(value) -> Decimal | None:
     if score is None or not score.is_finite():
         raise TransitionRefused(
             _("审核得分“%(value)s”不是数字，请填写 0 到 100 之间的分数。") % {"value": text},
-            code=TransitionRefused.INVALID, field="review_score",
+            code=TransitionRefused.INVALID,
+            field="review_score",
         )
     if score < 0 or score > REVIEW_SCORE_MAX:
         raise TransitionRefused(
             _("审核得分必须在 0 到 100 之间，您填写的是 %(value)s。") % {"value": text},
-            code=TransitionRefused.INVALID, field="review_score",
+            code=TransitionRefused.INVALID,
+            field="review_score",
         )
     if score != score.quantize(REVIEW_SCORE_QUANTUM):
         raise TransitionRefused(
             _("审核得分最多保留两位小数，您填写的是 %(value)s。") % {"value": text},
-            code=TransitionRefused.INVALID, field="review_score",
+            code=TransitionRefused.INVALID,
+            field="review_score",
         )
     return score.quantize(REVIEW_SCORE_QUANTUM)
 
@@ -138,9 +141,7 @@ def _save(assessment, user, fields, reason):
 
 def _log_on_commit(assessment, action, old, new, user):
     pk, username = assessment.pk, getattr(user, "username", "")
-    transaction.on_commit(
-        lambda: logger.info("assessment %s: %s %s -> %s by %s", pk, action, old, new, username)
-    )
+    transaction.on_commit(lambda: logger.info("assessment %s: %s %s -> %s by %s", pk, action, old, new, username))
 
 
 def _transition(user, pk, action, *, may, comment="", version=None, before=None, review=None):
@@ -197,11 +198,17 @@ def submit(user, pk, *, version=None, comment=""):
         if errors:
             raise TransitionRefused(
                 _("还有 %(n)s 个错误需要修改后才能提交审核。") % {"n": len(errors)},
-                errors=errors, code=TransitionRefused.INVALID,
+                errors=errors,
+                code=TransitionRefused.INVALID,
             )
 
     return _transition(
-        user, pk, "submit", may=access.is_preparer_of, comment=(comment or "").strip(), version=version,
+        user,
+        pk,
+        "submit",
+        may=access.is_preparer_of,
+        comment=(comment or "").strip(),
+        version=version,
         before=no_errors,
     )
 
@@ -209,7 +216,12 @@ def submit(user, pk, *, version=None, comment=""):
 def approve(user, pk, *, comment="", version=None, review_score=_UNCHANGED, review_opinion=_UNCHANGED):
     """审核通过: the form is locked from now on. The reviewer's own score and opinion may be saved with it."""
     return _transition(
-        user, pk, "approve", may=access.is_reviewer_of, comment=(comment or "").strip(), version=version,
+        user,
+        pk,
+        "approve",
+        may=access.is_reviewer_of,
+        comment=(comment or "").strip(),
+        version=version,
         review=(review_score, review_opinion),
     )
 
@@ -218,7 +230,12 @@ def return_for_changes(user, pk, *, comment, version=None, review_score=_UNCHANG
     """退回修改: the unit must be told what to change, so the comment is mandatory."""
     comment = _required(comment, _("退回时必须填写退回意见，说明需要修改的地方。"))
     return _transition(
-        user, pk, "return", may=access.is_reviewer_of, comment=comment, version=version,
+        user,
+        pk,
+        "return",
+        may=access.is_reviewer_of,
+        comment=comment,
+        version=version,
         review=(review_score, review_opinion),
     )
 
@@ -226,8 +243,7 @@ def return_for_changes(user, pk, *, comment, version=None, review_score=_UNCHANG
 def reopen(user, pk, *, comment, version=None):
     """The 财政 administrator reopens an approved form (back to 已退回), with a written reason."""
     comment = _required(comment, _("重新打开已审核的自评表必须填写理由。"))
-    return _transition(user, pk, "reopen", may=lambda u, _a: access.is_reopener(u), comment=comment,
-                       version=version)
+    return _transition(user, pk, "reopen", may=lambda u, _a: access.is_reopener(u), comment=comment, version=version)
 
 
 def record_review(user, pk, *, version=None, review_score=_UNCHANGED, review_opinion=_UNCHANGED):

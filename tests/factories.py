@@ -18,9 +18,11 @@ class UnitFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"测试实施单位{n}")
     kind = Unit.Kind.IMPLEMENTING
     parent = factory.LazyAttribute(
-        lambda o: UnitFactory(name=f"{o.name}的主管部门", kind=Unit.Kind.DEPARTMENT, parent=None)
-        if o.kind == Unit.Kind.IMPLEMENTING
-        else None
+        lambda o: (
+            UnitFactory(name=f"{o.name}的主管部门", kind=Unit.Kind.DEPARTMENT, parent=None)
+            if o.kind == Unit.Kind.IMPLEMENTING
+            else None
+        )
     )
 
 
@@ -80,18 +82,32 @@ def complete_assessment(project=None, *, budget="100", executed="100", funding_s
         kwargs["project"] = project
     assessment = AssessmentFactory(**kwargs)
     FundingLine.objects.create(
-        assessment=assessment, source="total", initial_budget=D(budget), annual_budget=D(budget),
-        executed=D(executed), score=D(funding_score) if funding_score is not None else None,
+        assessment=assessment,
+        source="total",
+        initial_budget=D(budget),
+        annual_budget=D(budget),
+        executed=D(executed),
+        score=D(funding_score) if funding_score is not None else None,
     )
     FundingLine.objects.create(
-        assessment=assessment, source="current_appropriation", initial_budget=D(budget),
-        annual_budget=D(budget), executed=D(executed),
+        assessment=assessment,
+        source="current_appropriation",
+        initial_budget=D(budget),
+        annual_budget=D(budget),
+        executed=D(executed),
     )
     FundingLine.objects.create(assessment=assessment, source="carryover")
     FundingLine.objects.create(assessment=assessment, source="other")
     for i, (l1, l2, name, target, actual, weight, score) in enumerate(CLEAN_INDICATORS, start=1):
         Indicator.objects.create(
-            assessment=assessment, position=i, level1=l1, level2=l2, name=name, target=target, actual=actual,
-            weight=D(weight), score=D(score),
+            assessment=assessment,
+            position=i,
+            level1=l1,
+            level2=l2,
+            name=name,
+            target=target,
+            actual=actual,
+            weight=D(weight),
+            score=D(score),
         )
     return assessment

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def other_assessment(other_unit, other_department):
-    project = ProjectFactory(name="另一个单位的项目", implementing_unit=other_unit, competent_department=other_department)
+    project = ProjectFactory(
+        name="另一个单位的项目", implementing_unit=other_unit, competent_department=other_department
+    )
     return complete_assessment(project)
 
 
@@ -73,9 +75,15 @@ def test_an_inactive_user_has_no_role(assessment, preparer):
     assert not access.can_edit(preparer, assessment)
 
 
-@pytest.mark.parametrize(("status", "editable"), [
-    (Status.DRAFT, True), (Status.RETURNED, True), (Status.SUBMITTED, False), (Status.APPROVED, False),
-])
+@pytest.mark.parametrize(
+    ("status", "editable"),
+    [
+        (Status.DRAFT, True),
+        (Status.RETURNED, True),
+        (Status.SUBMITTED, False),
+        (Status.APPROVED, False),
+    ],
+)
 def test_preparer_edits_own_unit_only_while_draft_or_returned(assessment, preparer, status, editable):
     assert access.can_edit(preparer, with_status(assessment, status)) is editable
     assert access.is_preparer_of(preparer, assessment)

@@ -40,7 +40,9 @@ def staff_reviewer(reviewer):
 
 @pytest.fixture
 def other_assessment(other_unit, other_department):
-    project = ProjectFactory(name="另一个单位的项目", implementing_unit=other_unit, competent_department=other_department)
+    project = ProjectFactory(
+        name="另一个单位的项目", implementing_unit=other_unit, competent_department=other_department
+    )
     return complete_assessment(project)
 
 
@@ -56,8 +58,12 @@ def approved(assessment, preparer, reviewer, attachment):
 @pytest.fixture
 def attachment(assessment, preparer):
     return Attachment.objects.create(
-        assessment=assessment, file="attachments/x/证明.pdf", original_name="证明.pdf",
-        content_type="application/pdf", size=10, uploaded_by=preparer,
+        assessment=assessment,
+        file="attachments/x/证明.pdf",
+        original_name="证明.pdf",
+        content_type="application/pdf",
+        size=10,
+        uploaded_by=preparer,
     )
 
 
@@ -68,13 +74,24 @@ def admin_url(obj, view="change"):
 def change_data(assessment):
     """The POST of the form's admin change page, as the browser would send it (no inline changes)."""
     data = {
-        "project": assessment.project_id, "year": assessment.year, "amount_unit": assessment.amount_unit,
-        "goal_expected": "改过的预期目标", "goal_actual": assessment.goal_actual, "funding_weight": "10",
-        "printed_execution_rate": "", "printed_total": "",
+        "project": assessment.project_id,
+        "year": assessment.year,
+        "amount_unit": assessment.amount_unit,
+        "goal_expected": "改过的预期目标",
+        "goal_actual": assessment.goal_actual,
+        "funding_weight": "10",
+        "printed_execution_rate": "",
+        "printed_total": "",
     }
     for prefix, count in (("funding_lines", 0), ("indicators", 0), ("status_changes", 0), ("attachments", 0)):
-        data.update({f"{prefix}-TOTAL_FORMS": count, f"{prefix}-INITIAL_FORMS": 0,
-                     f"{prefix}-MIN_NUM_FORMS": 0, f"{prefix}-MAX_NUM_FORMS": 1000})
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": count,
+                f"{prefix}-INITIAL_FORMS": 0,
+                f"{prefix}-MIN_NUM_FORMS": 0,
+                f"{prefix}-MAX_NUM_FORMS": 1000,
+            }
+        )
     return data
 
 
@@ -121,9 +138,16 @@ def test_inlines_of_an_approved_form_allow_no_add_change_or_delete(rf, root, app
 
 
 def test_no_new_indicator_can_be_attached_to_an_approved_form(client_for, root, approved):
-    response = client_for(root).post(reverse("admin:projects_indicator_add"), {
-        "assessment": approved.pk, "position": 9, "level1": "output", "level2": "quantity", "name": "偷偷加的",
-    })
+    response = client_for(root).post(
+        reverse("admin:projects_indicator_add"),
+        {
+            "assessment": approved.pk,
+            "position": 9,
+            "level1": "output",
+            "level2": "quantity",
+            "name": "偷偷加的",
+        },
+    )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["assessment"]
     assert not Indicator.objects.filter(name="偷偷加的").exists()
@@ -145,9 +169,14 @@ def test_simple_history_revert_cannot_touch_an_approved_form(client_for, root, a
 
 def test_bulk_delete_refuses_approved_forms(client_for, root, approved, project):
     draft = complete_assessment(project, year=2030)
-    response = client_for(root).post(reverse("admin:projects_selfassessment_changelist"), {
-        "action": "delete_selected", "_selected_action": [approved.pk, draft.pk], "post": "yes",
-    })
+    response = client_for(root).post(
+        reverse("admin:projects_selfassessment_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [approved.pk, draft.pk],
+            "post": "yes",
+        },
+    )
     assert response.status_code in (200, 403)
     assert SelfAssessment.objects.filter(pk__in=[approved.pk, draft.pk]).count() == 2
 
@@ -208,10 +237,16 @@ def test_the_workflow_log_is_read_only_for_everybody(rf, root, assessment, prepa
     assert not model_admin.has_add_permission(request)
     assert not model_admin.has_change_permission(request, change)
     assert not model_admin.has_delete_permission(request, change)
-    inline = next(i for i in admin.site._registry[SelfAssessment].get_inline_instances(request, assessment)
-                  if i.model is StatusChange)
-    assert not (inline.has_add_permission(request, assessment) or inline.has_change_permission(request, assessment)
-                or inline.has_delete_permission(request, assessment))
+    inline = next(
+        i
+        for i in admin.site._registry[SelfAssessment].get_inline_instances(request, assessment)
+        if i.model is StatusChange
+    )
+    assert not (
+        inline.has_add_permission(request, assessment)
+        or inline.has_change_permission(request, assessment)
+        or inline.has_delete_permission(request, assessment)
+    )
 
 
 def test_no_historical_record_can_be_deleted_through_the_admin(client_for, root, assessment):
@@ -220,7 +255,9 @@ def test_no_historical_record_can_be_deleted_through_the_admin(client_for, root,
     registered = set(admin.site._registry)
     for model in (SelfAssessment, FundingLine, Indicator, Attachment):
         assert model.history.model not in registered, "historical rows have no admin of their own"
-    admin_names = {name for name in get_resolver().reverse_dict if isinstance(name, str) and name.startswith("projects_")}
+    admin_names = {
+        name for name in get_resolver().reverse_dict if isinstance(name, str) and name.startswith("projects_")
+    }
     assert not [n for n in admin_names if "historical" in n], admin_names
     rows = assessment.history.count()
     client = client_for(root)
@@ -270,9 +307,14 @@ def test_staff_reviewer_lists_only_parts_of_the_departments_forms(
 
 def test_staff_reviewer_cannot_grant_roles(client_for, staff_reviewer, other_unit):
     client = client_for(staff_reviewer)
-    response = client.post(reverse("admin:projects_membership_add"), {
-        "user": staff_reviewer.pk, "unit": other_unit.pk, "role": Membership.Role.REVIEWER,
-    })
+    response = client.post(
+        reverse("admin:projects_membership_add"),
+        {
+            "user": staff_reviewer.pk,
+            "unit": other_unit.pk,
+            "role": Membership.Role.REVIEWER,
+        },
+    )
     assert response.status_code == 403
     assert not Membership.objects.filter(user=staff_reviewer, unit=other_unit).exists()
 
@@ -294,10 +336,17 @@ def test_project_choices_are_limited_to_the_users_units(rf, staff_reviewer, asse
 
 def test_staff_reviewer_edits_are_scoped_and_recorded(client_for, staff_reviewer, assessment):
     line = assessment.funding_lines.get(source="carryover")
-    response = client_for(staff_reviewer).post(admin_url(line), {
-        "assessment": assessment.pk, "source": "carryover", "initial_budget": "0", "annual_budget": "0",
-        "executed": "0", "score": "",
-    })
+    response = client_for(staff_reviewer).post(
+        admin_url(line),
+        {
+            "assessment": assessment.pk,
+            "source": "carryover",
+            "initial_budget": "0",
+            "annual_budget": "0",
+            "executed": "0",
+            "score": "",
+        },
+    )
     assert response.status_code == 302
     line.refresh_from_db()
     assert line.executed == Decimal(0)
@@ -330,8 +379,22 @@ def test_a_view_only_user_cannot_revert_through_the_history(client_for, admin_us
     url = reverse("admin:projects_scoringrules_simple_history", args=[rules.pk, first.history_id])
     client = client_for(admin_user)
     assert client.get(url).status_code == 200
-    assert client.post(url, {"funding_score_places": 0, "funding_weight": 10, "output_weight": 50,
-                             "benefit_weight": 30, "satisfaction_weight": 10, "excellent_min": 90, "good_min": 80,
-                             "fair_min": 60, "score_tolerance": 1}).status_code == 403
+    assert (
+        client.post(
+            url,
+            {
+                "funding_score_places": 0,
+                "funding_weight": 10,
+                "output_weight": 50,
+                "benefit_weight": 30,
+                "satisfaction_weight": 10,
+                "excellent_min": 90,
+                "good_min": 80,
+                "fair_min": 60,
+                "score_tolerance": 1,
+            },
+        ).status_code
+        == 403
+    )
     rules.refresh_from_db()
     assert rules.good_min == Decimal(85)

@@ -67,8 +67,14 @@ def test_logout(client_for, preparer):
 
 def test_dashboard_lists_the_units_forms_newest_year_first(client_for, preparer, project, assessment):
     old = complete_assessment(project, year=2021)
-    bad = AssessmentFactory(project=ProjectFactory(name="未完成的项目", implementing_unit=project.implementing_unit,
-                                                   competent_department=project.competent_department), year=2022)
+    bad = AssessmentFactory(
+        project=ProjectFactory(
+            name="未完成的项目",
+            implementing_unit=project.implementing_unit,
+            competent_department=project.competent_department,
+        ),
+        year=2022,
+    )
     response = client_for(preparer).get(reverse("dashboard"))
     assert response.status_code == 200
     rows = [(a.pk, result.grade) for a, result in response.context["rows"]]
@@ -95,8 +101,14 @@ def test_reviewer_sees_the_departments_forms_and_cannot_create(client_for, revie
 
 def test_dashboard_filters(client_for, preparer, project, assessment):
     complete_assessment(project, year=2021)
-    other = complete_assessment(ProjectFactory(name="社区党校", implementing_unit=project.implementing_unit,
-                                               competent_department=project.competent_department), year=2021)
+    other = complete_assessment(
+        ProjectFactory(
+            name="社区党校",
+            implementing_unit=project.implementing_unit,
+            competent_department=project.competent_department,
+        ),
+        year=2021,
+    )
     SelfAssessment.objects.filter(pk=other.pk).update(status="submitted")
     client = client_for(preparer)
 
@@ -117,8 +129,9 @@ def test_dashboard_filters(client_for, preparer, project, assessment):
 
 def test_dashboard_pagination(client_for, preparer, unit, department):
     for n in range(23):
-        AssessmentFactory(project=ProjectFactory(name=f"项目{n:02d}", implementing_unit=unit,
-                                                 competent_department=department))
+        AssessmentFactory(
+            project=ProjectFactory(name=f"项目{n:02d}", implementing_unit=unit, competent_department=department)
+        )
     client = client_for(preparer)
     first = client.get(reverse("dashboard"))
     assert len(first.context["rows"]) == 20
@@ -128,8 +141,9 @@ def test_dashboard_pagination(client_for, preparer, unit, department):
     assert client.get(reverse("dashboard"), {"page": "999"}).status_code == 200
 
 
-def test_dashboard_queries_stay_constant_as_the_list_grows(client_for, preparer, project, unit, department,
-                                                           django_assert_num_queries):
+def test_dashboard_queries_stay_constant_as_the_list_grows(
+    client_for, preparer, project, unit, department, django_assert_num_queries
+):
     ScoringRules.load()
     complete_assessment(project, year=2020)
     client = client_for(preparer)
@@ -149,8 +163,9 @@ def test_dashboard_queries_stay_constant_as_the_list_grows(client_for, preparer,
 
 
 def test_new_form_page(client_for, preparer, assessment):
-    response = client_for(preparer).get(reverse("assessment_new"), {"project": assessment.project.pk,
-                                                                   "year": 2024, "copy": 1})
+    response = client_for(preparer).get(
+        reverse("assessment_new"), {"project": assessment.project.pk, "year": 2024, "copy": 1}
+    )
     assert response.status_code == 200
     page = text(response)
     assert "新建自评表" in page and "区域人才服务经费（测试）" in page
@@ -164,8 +179,9 @@ def test_new_form_refused_without_preparer_role(client_for, reviewer):
 
 
 def test_new_form_creates_and_opens_it(client_for, preparer, assessment):
-    response = client_for(preparer).post(reverse("assessment_new"), {
-        "project": assessment.project.pk, "year": "2024", "copy_previous": "on"})
+    response = client_for(preparer).post(
+        reverse("assessment_new"), {"project": assessment.project.pk, "year": "2024", "copy_previous": "on"}
+    )
     created = SelfAssessment.objects.get(year=2024)
     assert response.status_code == 302 and response.url == edit_url(created)
     assert created.indicators.count() == 6
@@ -174,15 +190,16 @@ def test_new_form_creates_and_opens_it(client_for, preparer, assessment):
 
 
 def test_new_project_from_the_new_form_page(client_for, preparer, unit):
-    response = client_for(preparer).post(reverse("assessment_new"), {
-        "new_project_name": "新项目", "new_project_code": "P-1", "unit": unit.pk, "year": "2024"})
+    response = client_for(preparer).post(
+        reverse("assessment_new"),
+        {"new_project_name": "新项目", "new_project_code": "P-1", "unit": unit.pk, "year": "2024"},
+    )
     created = SelfAssessment.objects.get(project__name="新项目")
     assert response.status_code == 302 and created.project.code == "P-1"
 
 
 def test_new_form_errors_keep_the_input(client_for, preparer, assessment):
-    response = client_for(preparer).post(reverse("assessment_new"), {
-        "project": assessment.project.pk, "year": "2023"})
+    response = client_for(preparer).post(reverse("assessment_new"), {"project": assessment.project.pk, "year": "2023"})
     assert response.status_code == 200
     page = text(response)
     assert "已有 2023 年度的自评表" in page
@@ -192,8 +209,7 @@ def test_new_form_errors_keep_the_input(client_for, preparer, assessment):
 
 def test_new_form_for_another_units_project_is_refused(client_for, outsider, assessment, other_unit):
     member(outsider, other_unit, "preparer")
-    response = client_for(outsider).post(reverse("assessment_new"), {
-        "project": assessment.project.pk, "year": "2024"})
+    response = client_for(outsider).post(reverse("assessment_new"), {"project": assessment.project.pk, "year": "2024"})
     assert response.status_code == 200
     assert "所选项目不在您的单位中" in text(response)
     assert not SelfAssessment.objects.filter(year=2024).exists()
@@ -207,10 +223,33 @@ def test_edit_page_is_laid_out_like_the_form(client_for, preparer, assessment):
     response = client_for(preparer).get(edit_url(assessment))
     assert response.status_code == 200
     page = text(response)
-    for label in ("财政项目支出绩效自评表", "项目名称", "主管部门", "实施单位", "年初预算数", "全年预算数", "全年执行数",
-                  "执行率", "预期目标", "实际完成情况", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值",
-                  "分值", "得分", "偏差原因分析及改进措施", "总分", "产出指标", "效益指标", "满意度指标", "保存草稿",
-                  "提交审核", "没有发现问题，可以提交审核。"):
+    for label in (
+        "财政项目支出绩效自评表",
+        "项目名称",
+        "主管部门",
+        "实施单位",
+        "年初预算数",
+        "全年预算数",
+        "全年执行数",
+        "执行率",
+        "预期目标",
+        "实际完成情况",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年度指标值",
+        "实际完成值",
+        "分值",
+        "得分",
+        "偏差原因分析及改进措施",
+        "总分",
+        "产出指标",
+        "效益指标",
+        "满意度指标",
+        "保存草稿",
+        "提交审核",
+        "没有发现问题，可以提交审核。",
+    ):
         assert label in page, label
     assert 'name="funding_total_executed"' in page and 'value="100"' in page
     assert f'hx-post="{preview_url(assessment)}"' in page
@@ -233,9 +272,11 @@ def test_edit_page_links_every_check_to_its_field(client_for, preparer, assessme
 
 def test_other_units_user_gets_404_everywhere(client_for, outsider, assessment):
     client = client_for(outsider)
-    for response in (client.get(edit_url(assessment)),
-                     client.post(edit_url(assessment), post_data(assessment, goal_actual="x")),
-                     client.post(preview_url(assessment), post_data(assessment))):
+    for response in (
+        client.get(edit_url(assessment)),
+        client.post(edit_url(assessment), post_data(assessment, goal_actual="x")),
+        client.post(preview_url(assessment), post_data(assessment)),
+    ):
         assert response.status_code == 404
         assert "区域人才服务经费" not in text(response)
     assert SelfAssessment.objects.get(pk=assessment.pk).version == 1
@@ -284,8 +325,12 @@ def test_save_draft(client_for, preparer, assessment):
 
 def test_validation_error_keeps_every_typed_value(client_for, preparer, assessment):
     i = row_index(assessment, "培训人次")
-    data = post_data(assessment, goal_actual="刚刚输入的文字", funding_total_executed="abc",
-                     **{f"ind-{i}-actual": "99 人次", f"ind-{i}-score": "30"})
+    data = post_data(
+        assessment,
+        goal_actual="刚刚输入的文字",
+        funding_total_executed="abc",
+        **{f"ind-{i}-actual": "99 人次", f"ind-{i}-score": "30"},
+    )
     add_row(data, level1="benefit", level2="social", name="新加的一行", weight="1", score="1", position="9")
     response = client_for(preparer).post(edit_url(assessment), data)
     assert response.status_code == 422
@@ -300,8 +345,9 @@ def test_validation_error_keeps_every_typed_value(client_for, preparer, assessme
 
 
 def test_stale_save_is_refused_with_what_changed_and_keeps_the_input(client_for, preparer, assessment):
-    colleague = member(UserFactory(username="colleague", first_name="李四"), assessment.project.implementing_unit,
-                       "preparer")
+    colleague = member(
+        UserFactory(username="colleague", first_name="李四"), assessment.project.implementing_unit, "preparer"
+    )
     opened = post_data(assessment)
     i = row_index(assessment, "培训人次")
     client = client_for(colleague)
@@ -340,8 +386,12 @@ def test_submit(client_for, preparer, assessment):
 
 def test_live_preview_recomputes_the_unsaved_page(client_for, preparer, assessment):
     i = row_index(assessment, "培训人次")
-    data = post_data(assessment, funding_total_executed="45", funding_current_appropriation_executed="45",
-                     **{f"ind-{i}-actual": "60 人次", f"ind-{i}-score": "12"})
+    data = post_data(
+        assessment,
+        funding_total_executed="45",
+        funding_current_appropriation_executed="45",
+        **{f"ind-{i}-actual": "60 人次", f"ind-{i}-score": "12"},
+    )
     response = client_for(preparer).post(preview_url(assessment), data, headers={"HX-Request": "true"})
     assert response.status_code == 200
     page = text(response)
@@ -371,8 +421,15 @@ def test_edit_page_queries_stay_constant_as_rows_grow(client_for, preparer, asse
     with CaptureQueriesContext(connection) as small:
         client.get(edit_url(assessment))
     for n in range(25):
-        Indicator.objects.create(assessment=assessment, position=10 + n, level1="output", level2="quality",
-                                 name=f"指标{n}", weight=D(0), score=D(0))
+        Indicator.objects.create(
+            assessment=assessment,
+            position=10 + n,
+            level1="output",
+            level2="quality",
+            name=f"指标{n}",
+            weight=D(0),
+            score=D(0),
+        )
     with CaptureQueriesContext(connection) as large:
         response = client.get(edit_url(assessment))
     assert len(response.context["sections"][0].rows) == 29
@@ -460,8 +517,12 @@ def form_fields(page_html, form_id="assessment-form"):
 
 def test_preview_shows_dashes_not_numbers_from_refused_input(client_for, preparer, assessment):
     i = row_index(assessment, "培训人次")
-    data = post_data(assessment, funding_total_annual_budget="-5", funding_total_executed="99999999999999999999",
-                     **{f"ind-{i}-weight": "1e3"})
+    data = post_data(
+        assessment,
+        funding_total_annual_budget="-5",
+        funding_total_executed="99999999999999999999",
+        **{f"ind-{i}-weight": "1e3"},
+    )
     response = client_for(preparer).post(preview_url(assessment), data, headers={"HX-Request": "true"})
     page = text(response)
     result = response.context["evaluation"]
@@ -480,7 +541,9 @@ def test_preview_shows_dashes_not_numbers_from_refused_input(client_for, prepare
 
 
 def test_the_panel_prefers_the_input_error_to_empty(client_for, preparer, assessment):
-    response = client_for(preparer).post(edit_url(assessment), post_data(assessment, funding_total_initial_budget="abc"))
+    response = client_for(preparer).post(
+        edit_url(assessment), post_data(assessment, funding_total_initial_budget="abc")
+    )
     assert response.status_code == 422
     page = text(response)
     assert "年度资金总额 年初预算数：请填写数字，如 44.32" in page
@@ -498,8 +561,9 @@ def test_page_after_a_failed_save_shows_no_figure_from_refused_input(client_for,
 def test_two_editors_the_second_save_keeps_the_others_changes(client, client_for, preparer, assessment):
     from django.test import Client
 
-    colleague = member(UserFactory(username="colleague", first_name="李四"), assessment.project.implementing_unit,
-                       "preparer")
+    colleague = member(
+        UserFactory(username="colleague", first_name="李四"), assessment.project.implementing_unit, "preparer"
+    )
     i, j = row_index(assessment, "培训人次"), row_index(assessment, "参与度")
     mine = client_for(preparer)
     theirs = Client()
@@ -509,14 +573,22 @@ def test_two_editors_the_second_save_keeps_the_others_changes(client, client_for
     assert my_page["loaded"] and my_page["version"] == "1"
 
     # 李四 changes 全年执行数, a row's 得分, and the 实际完成情况.
-    their_page.update({"funding_total_executed": "90", "funding_current_appropriation_executed": "90",
-                       f"ind-{i}-score": "15", f"ind-{i}-deviation": "报名人数不足。", "goal_actual": "李四的文字",
-                       "action": "save"})
+    their_page.update(
+        {
+            "funding_total_executed": "90",
+            "funding_current_appropriation_executed": "90",
+            f"ind-{i}-score": "15",
+            f"ind-{i}-deviation": "报名人数不足。",
+            "goal_actual": "李四的文字",
+            "action": "save",
+        }
+    )
     assert theirs.post(edit_url(assessment), their_page).status_code == 302
 
     # I change another row, and the 实际完成情况 too; my save is refused as stale.
-    my_page.update({f"ind-{j}-score": "29", f"ind-{j}-deviation": "个别活动延期。", "goal_actual": "我的文字",
-                    "action": "save"})
+    my_page.update(
+        {f"ind-{j}-score": "29", f"ind-{j}-deviation": "个别活动延期。", "goal_actual": "我的文字", "action": "save"}
+    )
     response = mine.post(edit_url(assessment), my_page)
     assert response.status_code == 409
     page = text(response)
@@ -540,16 +612,16 @@ def test_two_editors_the_second_save_keeps_the_others_changes(client, client_for
     assert "以下内容对方也修改过，已按您填写的内容保存：实际完成情况" in page
 
 
-def test_attachment_links_open_in_a_new_tab_and_duplicates_are_marked(client_for, preparer, assessment, settings,
-                                                                      tmp_path):
+def test_attachment_links_open_in_a_new_tab_and_duplicates_are_marked(
+    client_for, preparer, assessment, settings, tmp_path
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     settings.MEDIA_ROOT = tmp_path
     pdf = b"%PDF-1.4\n%%EOF\n"
     client = client_for(preparer)
     for name in ("验收报告.pdf", "照片说明.pdf", "验收报告.pdf"):
-        client.post(reverse("attachment_list", args=[assessment.pk]),
-                    {"files": [SimpleUploadedFile(name, pdf)]})
+        client.post(reverse("attachment_list", args=[assessment.pk]), {"files": [SimpleUploadedFile(name, pdf)]})
     page = text(client.get(edit_url(assessment)))
     links = re.findall(r'<a class="text-break" href="[^"]+"([^>]*)>', page)
     assert len(links) == 3 and all('target="_blank" rel="noopener"' in attrs for attrs in links)

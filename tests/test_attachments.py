@@ -19,7 +19,9 @@ OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
 def ooxml(main_part: str, content_type: str) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("[Content_Types].xml", f'<Types><Override PartName="/{main_part}" ContentType="{content_type}"/></Types>')
+        archive.writestr(
+            "[Content_Types].xml", f'<Types><Override PartName="/{main_part}" ContentType="{content_type}"/></Types>'
+        )
         archive.writestr(main_part, "<x/>")
     return out.getvalue()
 
@@ -77,11 +79,23 @@ def test_a_preparer_attaches_accepted_types(client_for, preparer, assessment, me
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("setup.exe", b"MZ\x90\x00" + b"\0" * 60, "“setup.exe”不是可接受的文件类型：佐证材料只能是 PDF、图片（PNG、JPEG）、Word 或 Excel 文件。"),
-        ("报告.pdf", b"just some text, not a PDF", "“报告.pdf”不是可接受的文件类型：佐证材料只能是 PDF、图片（PNG、JPEG）、Word 或 Excel 文件。"),
+        (
+            "setup.exe",
+            b"MZ\x90\x00" + b"\0" * 60,
+            "“setup.exe”不是可接受的文件类型：佐证材料只能是 PDF、图片（PNG、JPEG）、Word 或 Excel 文件。",
+        ),
+        (
+            "报告.pdf",
+            b"just some text, not a PDF",
+            "“报告.pdf”不是可接受的文件类型：佐证材料只能是 PDF、图片（PNG、JPEG）、Word 或 Excel 文件。",
+        ),
         ("报告.docx", PDF, "“报告.docx”的内容是 PDF 文件，但扩展名是“.docx”；请改正扩展名（.pdf）后再上传。"),
         ("宏.docx", DOCM, "“宏.docx”是启用宏的文档或模板，为安全起见不能上传；请另存为 .docx 后再上传。"),
-        ("资料.zip", ooxml("a.txt", "text/plain"), "“资料.zip”是压缩包，不是 Word 或 Excel 文件；佐证材料不接受压缩包。"),
+        (
+            "资料.zip",
+            ooxml("a.txt", "text/plain"),
+            "“资料.zip”是压缩包，不是 Word 或 Excel 文件；佐证材料不接受压缩包。",
+        ),
         ("旧.ppt", OLE, "“旧.ppt”是旧版 Office 文件，但扩展名不是 .doc 或 .xls。"),
         ("空.pdf", b"", "“空.pdf”是空文件。"),
     ],
@@ -144,8 +158,9 @@ def test_office_files_are_downloaded_not_opened(client_for, preparer, assessment
     assert "filename*=utf-8''%E6%80%BB%E7%BB%93.docx" in response["Content-Disposition"]
 
 
-def test_a_user_of_another_unit_gets_404_everywhere_and_changes_nothing(client_for, preparer, outsider, assessment,
-                                                                      media):
+def test_a_user_of_another_unit_gets_404_everywhere_and_changes_nothing(
+    client_for, preparer, outsider, assessment, media
+):
     a = attach(assessment, preparer)
     client = client_for(outsider)
     for response in (
@@ -176,8 +191,9 @@ def test_the_preparer_deletes_while_editable_and_the_file_goes_after_commit(
     a = attach(assessment, preparer)
     path = media / a.file.name
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(preparer).post(reverse("attachment_delete", args=[assessment.pk, a.pk]),
-                                             headers={"HX-Request": "true"})
+        response = client_for(preparer).post(
+            reverse("attachment_delete", args=[assessment.pk, a.pk]), headers={"HX-Request": "true"}
+        )
     assert response.status_code == 200 and "已删除“验收报告.pdf”。" in response.content.decode()
     assert not Attachment.objects.exists() and not path.exists()
     assert a.history.filter(history_type="-").get().history_user == preparer
@@ -205,16 +221,20 @@ def test_a_returned_form_takes_attachments_again(preparer, assessment):
 
 def test_a_plain_post_comes_back_to_the_page_it_came_from(client_for, preparer, assessment):
     back = reverse("assessment_edit", args=[assessment.pk])
-    response = client_for(preparer).post(reverse("attachment_list", args=[assessment.pk]),
-                                         {"files": [file("a.pdf", PDF)], "next": back})
+    response = client_for(preparer).post(
+        reverse("attachment_list", args=[assessment.pk]), {"files": [file("a.pdf", PDF)], "next": back}
+    )
     assert response["Location"] == back
-    response = client_for(preparer).post(reverse("attachment_list", args=[assessment.pk]),
-                                         {"files": [file("b.pdf", PDF)], "next": "https://evil.example/"})
+    response = client_for(preparer).post(
+        reverse("attachment_list", args=[assessment.pk]),
+        {"files": [file("b.pdf", PDF)], "next": "https://evil.example/"},
+    )
     assert response["Location"] == reverse("attachment_list", args=[assessment.pk])
 
 
-def test_the_panel_costs_the_same_queries_for_one_or_ten_files(client_for, preparer, assessment,
-                                                               django_assert_num_queries):
+def test_the_panel_costs_the_same_queries_for_one_or_ten_files(
+    client_for, preparer, assessment, django_assert_num_queries
+):
     client = client_for(preparer)
     url = reverse("attachment_list", args=[assessment.pk])
     attach(assessment, preparer)

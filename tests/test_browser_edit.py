@@ -23,8 +23,14 @@ def fill(page, selector, value):
 
 
 def test_preparer_fills_in_a_form(page, login_page, preparer, assessment, project):
-    AssessmentFactory(project=ProjectFactory(name="社区党校（测试）", implementing_unit=project.implementing_unit,
-                                             competent_department=project.competent_department), year=2022)
+    AssessmentFactory(
+        project=ProjectFactory(
+            name="社区党校（测试）",
+            implementing_unit=project.implementing_unit,
+            competent_department=project.competent_department,
+        ),
+        year=2022,
+    )
     login_page("preparer")
 
     # 我的自评表
@@ -71,7 +77,12 @@ def test_preparer_fills_in_a_form(page, login_page, preparer, assessment, projec
     expect(page.locator("#id_ind-6-level1")).to_have_value("benefit")
     # 二级 choices follow the 一级: only the 效益 ones are offered.
     offered = page.locator("#id_ind-6-level2 option:not([disabled])").all_inner_texts()
-    assert [o for o in offered if not o.startswith("（")] == ["经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标"]
+    assert [o for o in offered if not o.startswith("（")] == [
+        "经济效益指标",
+        "社会效益指标",
+        "生态效益指标",
+        "可持续影响指标",
+    ]
     page.select_option("#id_ind-6-level2", "economic")
     fill(page, "#id_ind-6-name", "带动就业")
     fill(page, "#id_ind-6-target", "≥ 10 人")
@@ -164,7 +175,13 @@ def test_rows_reorder_and_undo_delete(page, login_page, preparer, assessment):
     page.get_by_role("button", name="保存草稿").click()
     expect(page.locator(".alert-success")).to_contain_text("已保存草稿")
     assert list(assessment.indicators.values_list("name", flat=True)) == [
-        "培训合格率", "培训人次", "年度内完成", "参与度", "服务对象满意度", "成本控制在预算内"]
+        "培训合格率",
+        "培训人次",
+        "年度内完成",
+        "参与度",
+        "服务对象满意度",
+        "成本控制在预算内",
+    ]
     assert assessment.indicators.get(name="成本控制在预算内").level2 == "service_satisfaction"
 
 
@@ -188,8 +205,9 @@ def not_covered(page, selector):
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_bad_input_shows_dashes_and_the_table_stays_clear_of_the_panel(page, login_page, preparer, assessment,
-                                                                      language):
+def test_bad_input_shows_dashes_and_the_table_stays_clear_of_the_panel(
+    page, login_page, preparer, assessment, language
+):
     login_page("preparer")
     if language == "en":
         switch_to_english(page)
@@ -237,8 +255,9 @@ def test_goal_columns_keep_equal_widths_when_empty(page, login_page, preparer, a
     assert abs(page.locator("#id_goal_actual").bounding_box()["width"] - actual["width"]) <= 2
 
 
-def test_choosing_a_file_already_attached_warns_before_the_upload(page, login_page, preparer, assessment, settings,
-                                                                  tmp_path):
+def test_choosing_a_file_already_attached_warns_before_the_upload(
+    page, login_page, preparer, assessment, settings, tmp_path
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from projects import attachments
@@ -264,8 +283,9 @@ def test_choosing_a_file_already_attached_warns_before_the_upload(page, login_pa
     screenshot(page, "edit-07-duplicate-attachment")
 
 
-def test_two_editors_the_later_save_keeps_the_others_changes(browser, live_server, page, login_page, preparer,
-                                                               assessment):
+def test_two_editors_the_later_save_keeps_the_others_changes(
+    browser, live_server, page, login_page, preparer, assessment
+):
     from .factories import UserFactory, member
 
     member(UserFactory(username="colleague", first_name="李四"), assessment.project.implementing_unit, "preparer")

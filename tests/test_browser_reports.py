@@ -58,8 +58,9 @@ def test_the_import_page_lists_every_problem_of_a_bad_workbook(login_page, prepa
     assert not SelfAssessment.objects.filter(project__name="新项目").exists()
 
 
-def test_attachments_upload_refuse_and_delete_without_leaving_the_page(login_page, preparer, assessment, tmp_path,
-                                                                       settings):
+def test_attachments_upload_refuse_and_delete_without_leaving_the_page(
+    login_page, preparer, assessment, tmp_path, settings
+):
     settings.MEDIA_ROOT = tmp_path / "media"
     good = tmp_path / "验收报告.pdf"
     good.write_bytes(b"%PDF-1.4\n%%EOF\n")

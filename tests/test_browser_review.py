@@ -40,8 +40,12 @@ def settle_live_preview(page, quiet_ms=1200):
 def test_submit_return_fix_resubmit_approve(page, login_page, form):
     errors = []
     # Script errors and CSP refusals; an HTTP error status (the deliberate 400 below) is the server's answer.
-    page.on("console", lambda m: errors.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource") else None)
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text) if m.type == "error" and not m.text.startswith("Failed to load resource") else None
+        ),
+    )
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("dialog", lambda dialog: dialog.accept())  # the confirmations before a decision
 
@@ -110,7 +114,10 @@ def test_submit_return_fix_resubmit_approve(page, login_page, form):
     form.refresh_from_db()
     assert (form.status, str(form.review_score)) == (Status.APPROVED, "95.00")
     assert list(StatusChange.objects.filter(assessment=form).values_list("to_status", flat=True)) == [
-        Status.SUBMITTED, Status.RETURNED, Status.SUBMITTED, Status.APPROVED,
+        Status.SUBMITTED,
+        Status.RETURNED,
+        Status.SUBMITTED,
+        Status.APPROVED,
     ]
 
     # The approved form is locked: no decision buttons, and its history tells the whole story.

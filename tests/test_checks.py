@@ -27,9 +27,7 @@ def funding(budget="100", executed="100", initial=None, **subs):
     initial = budget if initial is None else initial
     rows = {
         "total": FundingRow("total", amount(initial), amount(budget), amount(executed)),
-        "current_appropriation": FundingRow(
-            "current_appropriation", amount(initial), amount(budget), amount(executed)
-        ),
+        "current_appropriation": FundingRow("current_appropriation", amount(initial), amount(budget), amount(executed)),
         "carryover": FundingRow("carryover"),
         "other": FundingRow("other"),
     }
@@ -40,8 +38,14 @@ def funding(budget="100", executed="100", initial=None, **subs):
 def rows():
     return tuple(
         IndicatorRow(
-            key=str(i), level1=l1, level2=l2, name=name, target_text=target, actual_text=actual,
-            weight=D(weight), score=D(score),
+            key=str(i),
+            level1=l1,
+            level2=l2,
+            name=name,
+            target_text=target,
+            actual_text=actual,
+            weight=D(weight),
+            score=D(score),
         )
         for i, (l1, l2, name, target, actual, weight, score) in enumerate(CLEAN_INDICATORS, start=1)
     )
@@ -435,9 +439,7 @@ def test_qualitative_out_of_band(achievement, score, flagged):
 
 
 def test_qualitative_message():
-    check = only(
-        evaluate(with_row(2, achievement="partial", score=D(5), **QUALITATIVE)), "qualitative_out_of_band"
-    )
+    check = only(evaluate(with_row(2, achievement="partial", score=D(5), **QUALITATIVE)), "qualitative_out_of_band")
     assert check.message == "第2行“培训合格率”为定性指标（部分达成），得分 5 不在 6–8 分的区间内"
 
 
@@ -447,7 +449,9 @@ def test_qualitative_without_achievement_is_not_checked():
     assert result.suggestions["2"].score is None
 
 
-@pytest.mark.parametrize(("score", "flagged"), [("18", False), ("17", False), ("19", False), ("20", True), ("16", True)])
+@pytest.mark.parametrize(
+    ("score", "flagged"), [("18", False), ("17", False), ("19", False), ("20", True), ("16", True)]
+)
 def test_score_far_from_suggestion(score, flagged):
     # ≥ 100 人次 with 90 done: 20 × 90 / 100 = 18; tolerance 1 point either side (inclusive).
     result = evaluate(with_row(1, actual_text="90 人次", score=D(score), deviation="说明"))
@@ -477,9 +481,7 @@ def test_score_far_from_suggestion_tolerance_comes_from_the_rules():
     ],
 )
 def test_le_and_eq(nature, target, actual, score, flagged):
-    form = with_row(
-        2, nature=nature, target_value=D(target), actual_value=D(actual), score=D(score), deviation="说明"
-    )
+    form = with_row(2, nature=nature, target_value=D(target), actual_value=D(actual), score=D(score), deviation="说明")
     assert ("score_far_from_suggestion" in codes(evaluate(form))) is flagged
 
 

@@ -11,8 +11,14 @@ from projects import interchange
 from projects.models import Membership, SelfAssessment
 
 PRINTED_TOTALS = {
-    "区域人才服务经费": "89", "综合党委经费": "93", "区域党建经费": "92", "社区党校": "94",
-    "新中心运行管理费": "91", "“泾彩”书记工作室": "89", "党代表工作室": "89", "新中心运营费": "92",
+    "区域人才服务经费": "89",
+    "综合党委经费": "93",
+    "区域党建经费": "92",
+    "社区党校": "94",
+    "新中心运行管理费": "91",
+    "“泾彩”书记工作室": "89",
+    "党代表工作室": "89",
+    "新中心运营费": "92",
     "党建服务中心建设": "99",
 }
 WRONG_RATES = {"综合党委经费": ("48%", "45.87"), "社区党校": ("45%", "32.00"), "新中心运营费": ("28%", "22.59")}
@@ -37,7 +43,8 @@ def test_entered_total_equals_the_printed_total_on_all_nine(exported):
 
 def test_exactly_the_three_wrong_printed_rates_are_flagged(exported):
     flagged = {
-        name for name, a in exported.items()
+        name
+        for name, a in exported.items()
         if any(c["code"] == "execution_rate_printed_mismatch" for c in a["computed"]["checks"])
     }
     assert flagged == set(WRONG_RATES)
@@ -96,7 +103,9 @@ def test_load_demo_loads_once_and_keeps_what_users_entered(db, capsys):
     call_command("load_demo")
     assert SelfAssessment.objects.count() == 9
     assert set(Membership.objects.values_list("user__username", "role")) == {
-        ("preparer", "preparer"), ("reviewer", "reviewer"), ("admin", "admin"),
+        ("preparer", "preparer"),
+        ("reviewer", "reviewer"),
+        ("admin", "admin"),
     }
     form = SelfAssessment.objects.get(project__name="党建服务中心建设")
     form.goal_actual = "用户修改过的内容"

@@ -53,8 +53,17 @@ def snapshot(assessment: SelfAssessment) -> dict:
         "code": a.project.code,
         "department": a.project.competent_department.name,
         "unit": a.project.implementing_unit.name,
-        **{f: getattr(a, f) for f in ("amount_unit", "goal_expected", "goal_actual", "funding_weight",
-                                      "printed_execution_rate", "printed_total")},
+        **{
+            f: getattr(a, f)
+            for f in (
+                "amount_unit",
+                "goal_expected",
+                "goal_actual",
+                "funding_weight",
+                "printed_execution_rate",
+                "printed_total",
+            )
+        },
         # A funding source without a row and one with an empty row are the same form.
         "funding": {
             source: (line.initial_budget, line.annual_budget, line.executed, line.score) if line else (None,) * 4
@@ -62,9 +71,25 @@ def snapshot(assessment: SelfAssessment) -> dict:
             for line in [a.funding_lines.filter(source=source).first()]
         },
         "indicators": [
-            tuple(getattr(row, f) for f in ("position", "level1", "level2", "name", "target", "actual", "nature",
-                                            "measure_unit", "target_value", "actual_value", "achievement",
-                                            "weight", "score", "deviation"))
+            tuple(
+                getattr(row, f)
+                for f in (
+                    "position",
+                    "level1",
+                    "level2",
+                    "name",
+                    "target",
+                    "actual",
+                    "nature",
+                    "measure_unit",
+                    "target_value",
+                    "actual_value",
+                    "achievement",
+                    "weight",
+                    "score",
+                    "deviation",
+                )
+            )
             for row in a.indicators.order_by("position")
         ],
     }
@@ -89,14 +114,40 @@ def test_export_draws_the_official_layout_with_numbers_as_numbers(assessment):
     assert ws["A1"].value == "财政项目支出绩效自评表"
     assert ws["A2"].value == "（2023 年度）"
     assert ws["A5"].value == "项目资金\n（万元）"
-    assert [ws.cell(5, c).value for c in range(3, 9)] == ["年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"]
+    assert [ws.cell(5, c).value for c in range(3, 9)] == [
+        "年初预算数",
+        "全年预算数",
+        "全年执行数",
+        "分值",
+        "执行率",
+        "得分",
+    ]
     assert (ws["B6"].value, ws["D6"].value, ws["E6"].value, ws["F6"].value, ws["H6"].value) == (
-        "年度资金总额", 100, 100, 10, 10)
+        "年度资金总额",
+        100,
+        100,
+        10,
+        10,
+    )
     assert ws["G6"].value == 1 and ws["G6"].number_format == "0.00%"
     assert [ws.cell(12, c).value for c in range(1, 10)] == [
-        "绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"]
+        "绩效指标",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年度指标值",
+        "实际完成值",
+        "分值",
+        "得分",
+        "偏差原因分析及改进措施",
+    ]
     assert (ws["B13"].value, ws["C13"].value, ws["D13"].value, ws["G13"].value, ws["H13"].value) == (
-        "产出指标", "数量指标", "培训人次", 20, 20)
+        "产出指标",
+        "数量指标",
+        "培训人次",
+        20,
+        20,
+    )
     assert ws["B17"].value == "效益指标" and ws["B18"].value == "满意度指标"
     assert (ws["A19"].value, ws["G19"].value, ws["H19"].value) == ("总分", 100, 100)
     assert ws.print_area == "'区域人才服务经费（测试）'!$A$1:$I$19"
@@ -112,7 +163,7 @@ def test_amounts_in_yuan_say_so_in_the_header(assessment):
 
 
 def test_exported_text_cannot_run_as_a_formula(assessment):
-    texts = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "+1+1", "-2+3", "@SUM(A1)", "=cmd|' /C calc'!A0"]
+    texts = ['=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(A1)", "=cmd|' /C calc'!A0"]
     rows = list(assessment.indicators.order_by("position"))
     for row, text in zip(rows, texts, strict=False):
         row.name = text
@@ -157,25 +208,72 @@ def test_round_trip_keeps_every_field_of_the_nine_demo_forms(db, demo_document):
 
 def test_round_trip_keeps_every_field_of_an_unusual_form(project):
     a = SelfAssessment.objects.create(
-        project=project, year=2024, amount_unit="元", funding_weight=None,
-        goal_expected="  第一行\n第二行：=不是公式  ", goal_actual="完成 100%", printed_execution_rate="45.87%",
+        project=project,
+        year=2024,
+        amount_unit="元",
+        funding_weight=None,
+        goal_expected="  第一行\n第二行：=不是公式  ",
+        goal_actual="完成 100%",
+        printed_execution_rate="45.87%",
         printed_total="",
     )
     project.code = "P-2024-001"
     project.save()
-    FundingLine.objects.create(assessment=a, source="total", initial_budget=D("12345678901.2345"),
-                               annual_budget=D("98765432109.8765"), executed=D("0.0001"), score=D("7.5"))
-    FundingLine.objects.create(assessment=a, source="carryover", initial_budget=D("0"), annual_budget=None,
-                               executed=D("3.1416"))
+    FundingLine.objects.create(
+        assessment=a,
+        source="total",
+        initial_budget=D("12345678901.2345"),
+        annual_budget=D("98765432109.8765"),
+        executed=D("0.0001"),
+        score=D("7.5"),
+    )
+    FundingLine.objects.create(
+        assessment=a, source="carryover", initial_budget=D("0"), annual_budget=None, executed=D("3.1416")
+    )
     rows = [
-        dict(level1="output", level2="quantity", name="", target="≥ 100 人次", actual="120 人次", nature="ge",
-             measure_unit="人次", target_value=D("100"), actual_value=D("120.5"), weight=D("12.5"), score=D("12.25")),
-        dict(level1="output", level2="quantity", name="第二个数量指标", target="100", actual="90", weight=D("10"),
-             score=D("9"), deviation="偏差：\n未完成 10 人"),
-        dict(level1="benefit", level2="social", name="定性", target="好", actual="较好", nature="qualitative",
-             achievement="partial", weight=None, score=None),
-        dict(level1="satisfaction", level2="service_satisfaction", name="-满意度", target="@90%", actual="+95%",
-             weight=D("0"), score=D("0")),
+        dict(
+            level1="output",
+            level2="quantity",
+            name="",
+            target="≥ 100 人次",
+            actual="120 人次",
+            nature="ge",
+            measure_unit="人次",
+            target_value=D("100"),
+            actual_value=D("120.5"),
+            weight=D("12.5"),
+            score=D("12.25"),
+        ),
+        dict(
+            level1="output",
+            level2="quantity",
+            name="第二个数量指标",
+            target="100",
+            actual="90",
+            weight=D("10"),
+            score=D("9"),
+            deviation="偏差：\n未完成 10 人",
+        ),
+        dict(
+            level1="benefit",
+            level2="social",
+            name="定性",
+            target="好",
+            actual="较好",
+            nature="qualitative",
+            achievement="partial",
+            weight=None,
+            score=None,
+        ),
+        dict(
+            level1="satisfaction",
+            level2="service_satisfaction",
+            name="-满意度",
+            target="@90%",
+            actual="+95%",
+            weight=D("0"),
+            score=D("0"),
+        ),
     ]
     for i, row in enumerate(rows, start=1):
         Indicator.objects.create(assessment=a, position=i, **row)
@@ -231,20 +329,52 @@ def test_a_total_that_differs_from_the_entered_scores_is_kept_as_printed(assessm
     ("cell", "value", "message"),
     [
         ("H13", "十五", "表‘区域人才服务经费（测试）’第 13 行 H 列：得分应为数字，而不是“十五”"),
-        ("G14", "=5+5", "表‘区域人才服务经费（测试）’第 14 行 G 列：含有公式（=5+5）；导入只接受填写的数值和文字，不计算公式，请改为直接填写结果"),
-        ("C13", "经济效益指标", "表‘区域人才服务经费（测试）’第 13 行 C 列：二级指标“经济效益指标”不属于一级指标“产出指标”（应属于“效益指标”）"),
+        (
+            "G14",
+            "=5+5",
+            "表‘区域人才服务经费（测试）’第 14 行 G 列：含有公式（=5+5）；导入只接受填写的数值和文字，不计算公式，请改为直接填写结果",
+        ),
+        (
+            "C13",
+            "经济效益指标",
+            "表‘区域人才服务经费（测试）’第 13 行 C 列：二级指标“经济效益指标”不属于一级指标“产出指标”（应属于“效益指标”）",
+        ),
         ("C13", "数量", None),  # "数量" is read as 数量指标: no problem
-        ("P13", "备注", "表‘区域人才服务经费（测试）’第 13 行 P 列：不认识的内容“备注”：自评表格式中这里应为空（是否多了一列或挪动了单元格？）"),
+        (
+            "P13",
+            "备注",
+            "表‘区域人才服务经费（测试）’第 13 行 P 列：不认识的内容“备注”：自评表格式中这里应为空（是否多了一列或挪动了单元格？）",
+        ),
         ("E12", "目标值", "表‘区域人才服务经费（测试）’第 12 行 E 列：列标题应为“年度指标值”，而不是“目标值”"),
         ("H13", 25, "表‘区域人才服务经费（测试）’第 13 行 H 列：得分 25 超过分值 20"),
         ("D6", -5, "表‘区域人才服务经费（测试）’第 6 行 D 列：年度资金总额的全年预算数不能为负数（-5）"),
-        ("C6", "12.34567", "表‘区域人才服务经费（测试）’第 6 行 C 列：年度资金总额的年初预算数最多 4 位小数（12.34567）"),
-        ("B7", "专项资金", "表‘区域人才服务经费（测试）’第 7 行 B 列：不认识的资金来源“专项资金”：应为 年度资金总额、其中：当年财政拨款、上年结转资金、其他资金 之一"),
+        (
+            "C6",
+            "12.34567",
+            "表‘区域人才服务经费（测试）’第 6 行 C 列：年度资金总额的年初预算数最多 4 位小数（12.34567）",
+        ),
+        (
+            "B7",
+            "专项资金",
+            "表‘区域人才服务经费（测试）’第 7 行 B 列：不认识的资金来源“专项资金”：应为 年度资金总额、其中：当年财政拨款、上年结转资金、其他资金 之一",
+        ),
         ("B13", "产出", None),
-        ("B13", "投入指标", "表‘区域人才服务经费（测试）’第 13 行 B 列：一级指标“投入指标”不在规定的一级指标中（产出指标、效益指标、满意度指标）"),
+        (
+            "B13",
+            "投入指标",
+            "表‘区域人才服务经费（测试）’第 13 行 B 列：一级指标“投入指标”不在规定的一级指标中（产出指标、效益指标、满意度指标）",
+        ),
         ("A2", "（年度）", "表‘区域人才服务经费（测试）’第 2 行 A 列：没有找到年度：标题下一行应写成“（2023 年度）”"),
-        ("A21", "签字：张三", "表‘区域人才服务经费（测试）’第 21 行 A 列：“总分”行之后的内容“签字：张三”不会被导入，请删除后再导入"),
-        ("A5", "项目资金", "表‘区域人才服务经费（测试）’第 5 行 A 列：没有写明金额单位：应写成“项目资金（万元）”或“项目资金（元）”"),
+        (
+            "A21",
+            "签字：张三",
+            "表‘区域人才服务经费（测试）’第 21 行 A 列：“总分”行之后的内容“签字：张三”不会被导入，请删除后再导入",
+        ),
+        (
+            "A5",
+            "项目资金",
+            "表‘区域人才服务经费（测试）’第 5 行 A 列：没有写明金额单位：应写成“项目资金（万元）”或“项目资金（元）”",
+        ),
         ("K13", "大于", "表‘区域人才服务经费（测试）’第 13 行 K 列：指标性质应为 ≥、≤、= 或 定性，而不是“大于”"),
     ],
 )
@@ -297,7 +427,9 @@ def test_a_new_level1_needs_its_own_level2(assessment):
     def change(ws):
         ws["C17"].value = None
 
-    assert "表‘区域人才服务经费（测试）’第 17 行 C 列：二级指标不能为空" in problems_of(edit(export(assessment), change))
+    assert "表‘区域人才服务经费（测试）’第 17 行 C 列：二级指标不能为空" in problems_of(
+        edit(export(assessment), change)
+    )
 
 
 def test_the_same_form_twice_in_a_workbook_is_refused(assessment):
@@ -307,7 +439,8 @@ def test_the_same_form_twice_in_a_workbook_is_refused(assessment):
     out = io.BytesIO()
     wb.save(out)
     assert problems_of(out.getvalue()) == [
-        "表‘副本’与表‘区域人才服务经费（测试）’是同一项目同一年度（区域人才服务经费（测试），2023 年度），只能保留一张。"]
+        "表‘副本’与表‘区域人才服务经费（测试）’是同一项目同一年度（区域人才服务经费（测试），2023 年度），只能保留一张。"
+    ]
 
 
 def test_a_sheet_that_is_not_a_form_is_named_and_empty_sheets_are_skipped(assessment):
@@ -317,7 +450,8 @@ def test_a_sheet_that_is_not_a_form_is_named_and_empty_sheets_are_skipped(assess
     out = io.BytesIO()
     wb.save(out)
     assert problems_of(out.getvalue()) == [
-        "表‘说明’第 1 行 A 列：这张表不像自评表：第一行应为标题“财政项目支出绩效自评表”，而不是“这是一些说明”"]
+        "表‘说明’第 1 行 A 列：这张表不像自评表：第一行应为标题“财政项目支出绩效自评表”，而不是“这是一些说明”"
+    ]
 
 
 # --- the file itself -----------------------------------------------------------------------------------
@@ -334,10 +468,12 @@ def zip_bytes(parts: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> byte
 def test_refuses_what_is_not_an_xlsx(monkeypatch):
     monkeypatch.setattr(excel, "load_workbook", lambda *a, **k: pytest.fail("openpyxl must not see this file"))
     assert problems_of(b"%PDF-1.7 not a workbook", "表.xlsx") == [
-        "文件不是 Excel 工作簿（.xlsx）（文件名以 .xlsx 结尾，但内容不是 Excel 工作簿）。请上传用本系统模板填写的 .xlsx 文件。"]
+        "文件不是 Excel 工作簿（.xlsx）（文件名以 .xlsx 结尾，但内容不是 Excel 工作簿）。请上传用本系统模板填写的 .xlsx 文件。"
+    ]
     assert "旧版 Excel（.xls）" in problems_of(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "表.xls")[0]
     assert problems_of(zip_bytes({"word/document.xml": b"<w/>", "[Content_Types].xml": b"<Types/>"})) == [
-        "文件是压缩包，但不是 Excel 工作簿（.xlsx）。"]
+        "文件是压缩包，但不是 Excel 工作簿（.xlsx）。"
+    ]
     assert problems_of(b"PK\x03\x04 broken") == ["文件已损坏，或不是有效的 Excel 工作簿（.xlsx），无法读取。"]
     assert problems_of(b"") == ["文件是空的。"]
 
@@ -354,7 +490,8 @@ def test_refuses_a_macro_enabled_workbook(assessment):
     with zipfile.ZipFile(io.BytesIO(export(assessment))) as archive:
         parts = {name: archive.read(name) for name in archive.namelist()}
     parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"spreadsheetml.sheet.main+xml", b"ms-excel.sheet.macroEnabled.main+xml")
+        b"spreadsheetml.sheet.main+xml", b"ms-excel.sheet.macroEnabled.main+xml"
+    )
     assert "启用宏" in problems_of(zip_bytes(parts))[0]
 
 
@@ -366,14 +503,19 @@ def test_refuses_a_file_over_the_size_limit(monkeypatch, assessment):
 
 def test_refuses_a_zip_bomb_before_inflating_it(monkeypatch):
     monkeypatch.setattr(excel, "load_workbook", lambda *a, **k: pytest.fail("openpyxl must not see this file"))
-    bomb = zip_bytes({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>",
-                      "xl/worksheets/sheet1.xml": b"\0" * (60 * 1024 * 1024)})
+    bomb = zip_bytes(
+        {
+            "[Content_Types].xml": b"<Types/>",
+            "xl/workbook.xml": b"<workbook/>",
+            "xl/worksheets/sheet1.xml": b"\0" * (60 * 1024 * 1024),
+        }
+    )
     assert len(bomb) < 200 * 1024
     assert problems_of(bomb) == ["文件中的“xl/worksheets/sheet1.xml”解压后异常巨大，已拒绝读取。"]
 
 
 def test_refuses_many_parts_that_add_up(monkeypatch):
-    monkeypatch.setattr(excel, "MAX_PART_RATIO", 10 ** 9)
+    monkeypatch.setattr(excel, "MAX_PART_RATIO", 10**9)
     parts = {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}
     parts |= {f"xl/media/{i}.bin": b"\0" * (5 * 1024 * 1024) for i in range(9)}
     assert problems_of(zip_bytes(parts))[0].startswith("文件解压后有 45 MB，超过 40 MB 的上限")
@@ -385,11 +527,15 @@ def test_defusedxml_protects_openpyxl_from_entity_expansion(assessment):
     assert DEFUSEDXML, "openpyxl must parse through defusedxml (install defusedxml, keep OPENPYXL_DEFUSEDXML unset)"
     with zipfile.ZipFile(io.BytesIO(export(assessment))) as archive:
         parts = {name: archive.read(name) for name in archive.namelist()}
-    laughs = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;'
-              b'&lol;&lol;&lol;&lol;&lol;&lol;">]>')
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;'
+        b'&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    )
     sheet = parts["xl/worksheets/sheet1.xml"]
     assert sheet.startswith(b"<worksheet")
-    parts["xl/worksheets/sheet1.xml"] = laughs + sheet.replace("<t>财政项目支出绩效自评表</t>".encode(), b"<t>&lol2;</t>")
+    parts["xl/worksheets/sheet1.xml"] = laughs + sheet.replace(
+        "<t>财政项目支出绩效自评表</t>".encode(), b"<t>&lol2;</t>"
+    )
     assert problems_of(zip_bytes(parts)) == ["文件已损坏，或不是有效的 Excel 工作簿（.xlsx），无法读取。"]
 
 
@@ -398,7 +544,8 @@ def test_a_sheet_that_declares_a_million_rows_is_refused_at_the_row_cap(assessme
         ws["A1048576"] = "x"
 
     assert problems_of(edit(export(assessment), change)) == [
-        "表‘区域人才服务经费（测试）’超过 1000 行，不像一份自评表，请删除多余的内容。"]
+        "表‘区域人才服务经费（测试）’超过 1000 行，不像一份自评表，请删除多余的内容。"
+    ]
 
 
 def test_refuses_too_many_sheets(monkeypatch, assessment):
@@ -425,8 +572,17 @@ def test_the_template_filled_in_imports_and_untouched_it_says_what_is_missing(pr
         ws[cell] = value
     ws["B11"], ws["E11"] = "开展社区活动 12 次", "开展 12 次"
     for row, (name, weight, score) in enumerate(
-        [("活动次数", 20, 20), ("活动质量", 10, 10), ("按时完成", 10, 10), ("成本控制", 10, 10),
-         ("经济效益", 0, 0), ("居民参与", 20, 20), ("生态效益", 0, 0), ("长效机制", 10, 10), ("居民满意度", 10, 10)],
+        [
+            ("活动次数", 20, 20),
+            ("活动质量", 10, 10),
+            ("按时完成", 10, 10),
+            ("成本控制", 10, 10),
+            ("经济效益", 0, 0),
+            ("居民参与", 20, 20),
+            ("生态效益", 0, 0),
+            ("长效机制", 10, 10),
+            ("居民满意度", 10, 10),
+        ],
         start=13,
     ):
         ws.cell(row, 4).value, ws.cell(row, 7).value, ws.cell(row, 8).value = name, weight, score
@@ -436,7 +592,11 @@ def test_the_template_filled_in_imports_and_untouched_it_says_what_is_missing(pr
     [doc] = excel.read_workbook(upload(out.getvalue()))
     item = doc.document["assessments"][0]
     assert (item["year"], item["project"], item["implementing_unit"], item["competent_department"]) == (
-        2024, "社区活动经费", unit.name, department.name)
+        2024,
+        "社区活动经费",
+        unit.name,
+        department.name,
+    )
     assert len(item["indicators"]) == 10
     assert item["indicators"][-1]["level2"] == "服务对象满意度指标"  # continued from the row above
     [saved] = interchange.import_document(doc.document)

@@ -31,8 +31,12 @@ def total_line(assessment):
 
 
 def all_changes(events):
-    return [(e.who, entry.kind, entry.subject, c.label, c.old, c.new)
-            for e in events for entry in e.entries for c in entry.changes]
+    return [
+        (e.who, entry.kind, entry.subject, c.label, c.old, c.new)
+        for e in events
+        for entry in e.entries
+        for c in entry.changes
+    ]
 
 
 def test_a_changed_amount_reads_who_what_old_and_new(assessment, preparer):
@@ -56,8 +60,15 @@ def test_choices_read_as_printed_and_blank_reads_empty(assessment, preparer):
 
 
 def test_rows_added_and_deleted_are_recorded_with_their_content(assessment, preparer):
-    added = Indicator(assessment=assessment, position=7, level1="benefit", level2="economic", name="带动就业",
-                      target="≥ 10 人", weight=D(0))
+    added = Indicator(
+        assessment=assessment,
+        position=7,
+        level1="benefit",
+        level2="economic",
+        name="带动就业",
+        target="≥ 10 人",
+        weight=D(0),
+    )
     save_as(preparer, added)
     gone = Indicator.objects.get(assessment=assessment, position=1)
     gone._history_user = preparer
@@ -76,8 +87,9 @@ def test_status_changes_carry_their_comments(assessment, preparer, reviewer):
     workflow.submit(preparer, assessment.pk)
     workflow.return_for_changes(reviewer, assessment.pk, comment="请补充偏差原因。")
 
-    entries = [entry for e in history.timeline(history.load(assessment)) for entry in e.entries
-               if entry.kind == "status"]
+    entries = [
+        entry for e in history.timeline(history.load(assessment)) for entry in e.entries if entry.kind == "status"
+    ]
     assert [(e.user, e.from_status, e.to_status, e.comment) for e in entries] == [
         (reviewer, "已提交", "已退回", "请补充偏差原因。"),
         (preparer, "草稿", "已提交", ""),
@@ -93,8 +105,12 @@ def test_bookkeeping_alone_is_not_a_change(assessment, preparer):
 def test_one_save_is_one_event_and_another_person_another(assessment, preparer, reviewer):
     t0 = timezone.now() + timedelta(minutes=1)
     save_as(preparer, total_line(assessment), when=t0, executed=D(90))
-    save_as(preparer, Indicator.objects.get(assessment=assessment, position=1), when=t0 + timedelta(milliseconds=30),
-            actual="110 人次")
+    save_as(
+        preparer,
+        Indicator.objects.get(assessment=assessment, position=1),
+        when=t0 + timedelta(milliseconds=30),
+        actual="110 人次",
+    )
     save_as(reviewer, assessment, when=t0 + timedelta(milliseconds=60), review_opinion="请核实")
     save_as(preparer, total_line(assessment), when=t0 + timedelta(minutes=5), executed=D(95))
 
@@ -104,8 +120,19 @@ def test_one_save_is_one_event_and_another_person_another(assessment, preparer, 
 
 def test_rows_written_without_history_still_show_their_new_values(assessment, preparer):
     # A bulk insert writes no history row: the first change knows the new value, not the old one.
-    Indicator.objects.bulk_create([Indicator(assessment=assessment, position=9, level1="output", level2="cost",
-                                             name="批量导入的指标", weight=D(0), score=D(0))])
+    Indicator.objects.bulk_create(
+        [
+            Indicator(
+                assessment=assessment,
+                position=9,
+                level1="output",
+                level2="cost",
+                name="批量导入的指标",
+                weight=D(0),
+                score=D(0),
+            )
+        ]
+    )
     row = Indicator.objects.get(name="批量导入的指标")
     save_as(preparer, row, actual="已完成")
     changes = all_changes(history.timeline(history.load(assessment)))
@@ -141,8 +168,20 @@ def test_what_the_unit_changed_between_the_previous_and_the_latest_submission(as
     save_as(preparer, FundingLine.objects.get(assessment=assessment, source="current_appropriation"), executed=D("95"))
     save_as(preparer, Indicator.objects.get(assessment=assessment, position=1), actual="130 人次")
     save_as(preparer, SelfAssessment.objects.get(pk=assessment.pk), goal_actual="全部完成。")
-    extra = save_as(preparer, Indicator(assessment=assessment, position=7, level1="benefit", level2="economic",
-                                        name="带动就业", target="≥ 10 人", actual="12 人", weight=D(0), score=D(0)))
+    extra = save_as(
+        preparer,
+        Indicator(
+            assessment=assessment,
+            position=7,
+            level1="benefit",
+            level2="economic",
+            name="带动就业",
+            target="≥ 10 人",
+            actual="12 人",
+            weight=D(0),
+            score=D(0),
+        ),
+    )
     workflow.submit(preparer, assessment.pk)
 
     diff, rows = diff_rows(assessment)

@@ -41,7 +41,10 @@ def test_import_creates_units_projects_and_forms(db, demo_document):
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda a: a["indicators"][2].update(level2="社会效益指标"), "第 3 行指标 level2：二级指标“社会效益指标”不属于一级指标“产出指标”"),
+        (
+            lambda a: a["indicators"][2].update(level2="社会效益指标"),
+            "第 3 行指标 level2：二级指标“社会效益指标”不属于一级指标“产出指标”",
+        ),
         (lambda a: a["indicators"][0].update(weight="十五"), "第 1 行指标 weight：“十五”不是数字"),
         (lambda a: a["indicators"][0].update(weight=15), "第 1 行指标 weight：数字应写成带引号的字符串"),
         (lambda a: a["indicators"][0].update(score="16"), "第 1 行指标 score：得分 16 超过分值 15"),
@@ -142,5 +145,8 @@ def test_structured_fields_round_trip(db, one_form):
     interchange.import_document(one_form)
     exported = interchange.export_assessments(SelfAssessment.objects.all())["assessments"][0]["indicators"][0]
     assert (exported["nature"], exported["target_value"], exported["actual_value"], exported["measure_unit"]) == (
-        "ge", "100", "90", "%",
+        "ge",
+        "100",
+        "90",
+        "%",
     )

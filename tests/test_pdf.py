@@ -68,17 +68,25 @@ def long_assessment(project, rows=60):
     assessment.indicators.all().delete()
     for i in range(rows):
         Indicator.objects.create(
-            assessment=assessment, position=i + 1, level1="output", level2=("quantity", "quality")[i // 30],
-            name=f"长表指标第{i + 1:02d}项" + "（说明文字）" * 3, target="完成率 100%", actual="完成率 100%",
-            weight=D(1), score=D(1), deviation="",
+            assessment=assessment,
+            position=i + 1,
+            level1="output",
+            level2=("quantity", "quality")[i // 30],
+            name=f"长表指标第{i + 1:02d}项" + "（说明文字）" * 3,
+            target="完成率 100%",
+            actual="完成率 100%",
+            weight=D(1),
+            score=D(1),
+            deviation="",
         )
     return assessment
 
 
 def all_figures(sheet):
     """Every figure of the number cells of a sheet."""
-    figures = [f for r in sheet.funding for f in (r.initial_budget, r.annual_budget, r.executed, r.weight, r.rate,
-                                                  r.score)]
+    figures = [
+        f for r in sheet.funding for f in (r.initial_budget, r.annual_budget, r.executed, r.weight, r.rate, r.score)
+    ]
     return figures + [f for r in sheet.indicators for f in (r.weight, r.score)] + [sheet.weights_total, sheet.total]
 
 
@@ -152,7 +160,10 @@ def test_a_form_without_a_printed_rate_prints_the_computed_one_and_no_notes(asse
 def test_sub_rows_print_their_own_rate_and_dashes_for_weight_and_score(assessment):
     current, carryover = sheet_of(assessment).funding[1:3]
     assert (current.label, current.rate.text, current.weight.text, current.score.text) == (
-        "其中：当年财政拨款", "100%", "—", "—"
+        "其中：当年财政拨款",
+        "100%",
+        "—",
+        "—",
     )
     assert (carryover.annual_budget.text, carryover.rate.text) == ("", "")
 
@@ -168,15 +179,32 @@ def test_total_note_when_the_entered_funding_score_is_not_the_computed_one(asses
 
 def test_level1_and_level2_cells_merge_over_their_rows_in_source_order(assessment):
     Indicator.objects.create(
-        assessment=assessment, position=2, level1="output", level2="quality", name="第二个质量指标",
-        target="1", actual="1", weight=D(0), score=D(0),
+        assessment=assessment,
+        position=2,
+        level1="output",
+        level2="quality",
+        name="第二个质量指标",
+        target="1",
+        actual="1",
+        weight=D(0),
+        score=D(0),
     )
     rows = sheet_of(assessment).indicators
     assert [(r.level1.text, r.level1.rows) if r.level1 else None for r in rows] == [
-        ("产出指标", 5), None, None, None, None, ("效益指标", 1), ("满意度指标", 1)
+        ("产出指标", 5),
+        None,
+        None,
+        None,
+        None,
+        ("效益指标", 1),
+        ("满意度指标", 1),
     ]
     assert [(r.level2.text, r.level2.rows) if r.level2 else None for r in rows][:5] == [
-        ("数量指标", 1), ("质量指标", 2), None, ("时效指标", 1), ("成本指标", 1)
+        ("数量指标", 1),
+        ("质量指标", 2),
+        None,
+        ("时效指标", 1),
+        ("成本指标", 1),
     ]
 
 
@@ -226,18 +254,51 @@ def test_the_pdf_text_holds_every_field_of_the_form(db, demo_document):
     text = squeeze("".join(pages_text(pdf.render_assessment(assessment))))
     project = assessment.project
     for value in (
-        "财政项目支出绩效自评表", "（2022年度）", project.name, project.competent_department.name,
-        project.implementing_unit.name, "项目资金（万元）", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率",
-        "得分", "年度资金总额", "其中：当年财政拨款", "上年结转资金", "其他资金", "44.32", "20.33", "48%",
-        "年度总体目标", "预期目标", "实际完成情况", "绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值",
-        "实际完成值", "偏差原因分析及改进措施", "总分", "93", "45.87%",
+        "财政项目支出绩效自评表",
+        "（2022年度）",
+        project.name,
+        project.competent_department.name,
+        project.implementing_unit.name,
+        "项目资金（万元）",
+        "年初预算数",
+        "全年预算数",
+        "全年执行数",
+        "分值",
+        "执行率",
+        "得分",
+        "年度资金总额",
+        "其中：当年财政拨款",
+        "上年结转资金",
+        "其他资金",
+        "44.32",
+        "20.33",
+        "48%",
+        "年度总体目标",
+        "预期目标",
+        "实际完成情况",
+        "绩效指标",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "年度指标值",
+        "实际完成值",
+        "偏差原因分析及改进措施",
+        "总分",
+        "93",
+        "45.87%",
     ):
         assert squeeze(value) in text, value
     assert squeeze(assessment.goal_expected) in text
     assert squeeze(assessment.goal_actual) in text
     for row in assessment.indicators.all():
-        for value in (row.get_level1_display(), row.get_level2_display(), row.name, row.target, row.actual,
-                      row.deviation):
+        for value in (
+            row.get_level1_display(),
+            row.get_level2_display(),
+            row.name,
+            row.target,
+            row.actual,
+            row.deviation,
+        ):
             assert squeeze(value) in text, value
 
 
@@ -251,8 +312,16 @@ def test_an_ordinary_form_fits_one_a4_page(db, demo_document, project):
     busy = complete_assessment(project, goal_expected="按计划完成年度工作任务，" * 25, goal_actual="已完成。" * 60)
     for i in range(9):
         Indicator.objects.create(
-            assessment=busy, position=10 + i, level1="benefit", level2="social", name=f"社会效益指标{i}",
-            target="完成率 100%", actual="完成率 95%", weight=D(0), score=D(0), deviation="进一步加强管理。" * 2,
+            assessment=busy,
+            position=10 + i,
+            level1="benefit",
+            level2="social",
+            name=f"社会效益指标{i}",
+            target="完成率 100%",
+            actual="完成率 95%",
+            weight=D(0),
+            score=D(0),
+            deviation="进一步加强管理。" * 2,
         )
     assert busy.indicators.count() == 15
     assert len(pages_text(pdf.render_assessment(busy))) == 1
@@ -280,8 +349,9 @@ def test_fourteen_digit_amounts_print_inside_their_cells(db, project):
         initial_budget=D("123456789.12"), annual_budget=D("999999999.99"), executed=D("987654321.5")
     )
     rows = {
-        str(line.get_source_display()): tuple(pdf._n(getattr(line, name)) for name in
-                                              ("initial_budget", "annual_budget", "executed"))
+        str(line.get_source_display()): tuple(
+            pdf._n(getattr(line, name)) for name in ("initial_budget", "annual_budget", "executed")
+        )
         for line in form.funding_lines.all()
     }
     assert rows["年度资金总额"] == ("999999999999.99", "999999999999.99", "888888888888.88")
@@ -309,7 +379,8 @@ def test_the_goals_header_stays_with_the_start_of_its_text(db, project, sentence
     # 125 sentences: more than is left on page 1 but less than a page, so the block goes to page 2 whole;
     # 500: more than a page, so it cannot: it starts on page 1, the header with the first lines of its texts.
     form = complete_assessment(
-        project, goal_expected="开篇预期：" + "按计划推进各项工作。" * sentences,
+        project,
+        goal_expected="开篇预期：" + "按计划推进各项工作。" * sentences,
         goal_actual="开篇完成：" + "已完成各项工作任务。" * sentences,
     )
     assert sheet_of(form).goals_flow == (page == 0)
@@ -438,7 +509,9 @@ def no_reads(monkeypatch):
 
 
 def test_form_text_is_printed_as_text_and_makes_the_renderer_fetch_nothing(assessment, no_reads):
-    SelfAssessment.objects.filter(pk=assessment.pk).update(goal_expected=HOSTILE, goal_actual="https://example.com/x.png")
+    SelfAssessment.objects.filter(pk=assessment.pk).update(
+        goal_expected=HOSTILE, goal_actual="https://example.com/x.png"
+    )
     Indicator.objects.filter(assessment=assessment, position=1).update(name='<img src="/etc/passwd">')
     assessment.refresh_from_db()
     text = squeeze(pages_text(pdf.render_assessment(assessment))[0])
@@ -513,8 +586,10 @@ def rasterize(content: bytes, folder: Path, dpi=50):
 
     source = folder / "form.pdf"
     source.write_bytes(content)
-    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", "-gray", source,
-                    folder / "form"], check=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", str(dpi), "-f", "1", "-l", "1", "-singlefile", "-gray", source, folder / "form"],
+        check=True,
+    )
     return Image.open(folder / "form.png").convert("L")
 
 

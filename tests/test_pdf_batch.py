@@ -60,8 +60,9 @@ def test_page_numbers_restart_with_each_form(db, project, unit, tmp_path):
     assert "第2页" in texts[1]
 
 
-def test_the_batch_covers_the_units_forms_the_user_may_see(db, unit, department, other_unit, preparer, reviewer,
-                                                            outsider, admin_user):
+def test_the_batch_covers_the_units_forms_the_user_may_see(
+    db, unit, department, other_unit, preparer, reviewer, outsider, admin_user
+):
     mine = forms_of(unit, 2)
     SelfAssessment.objects.filter(pk=mine[1].pk).update(status="approved")
     other = forms_of(other_unit, 1)
@@ -87,8 +88,9 @@ def test_nothing_to_print_is_said_so(db, unit, preparer):
         tasks.request_batch(preparer, unit, 2023, [])
 
 
-def test_a_large_batch_runs_in_the_background_and_reports_progress(db, unit, preparer, django_capture_on_commit_callbacks,
-                                                                    monkeypatch):
+def test_a_large_batch_runs_in_the_background_and_reports_progress(
+    db, unit, preparer, django_capture_on_commit_callbacks, monkeypatch
+):
     forms_of(unit, tasks.INLINE_LIMIT + 2)
     seen = []
     render = pdf.render_batch
@@ -161,8 +163,15 @@ def test_old_batches_are_removed_with_their_files(db, unit, preparer):
 def test_render_pdf_command(db, demo_document, tmp_path):
     import_seeds(demo_document)
     target = tmp_path / "out.pdf"
-    call_command("render_pdf", year=2022, unit="上海市闵行区吴泾镇人民政府", output=str(target), workers=1,
-                 stdout=io.StringIO(), stderr=io.StringIO())
+    call_command(
+        "render_pdf",
+        year=2022,
+        unit="上海市闵行区吴泾镇人民政府",
+        output=str(target),
+        workers=1,
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
     assert len(PdfReader(target).pages) == 9
     call_command("render_pdf", project="社区党校", output=str(target), stdout=io.StringIO(), stderr=io.StringIO())
     assert "社区党校" in squeeze(PdfReader(target).pages[0].extract_text())

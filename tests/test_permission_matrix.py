@@ -30,8 +30,12 @@ OWN, OTHER = "own", "other"
 OWN_NAME, OTHER_NAME = "本单位的矩阵项目", "外单位的矩阵项目"
 # Who may see which form (access.visible_assessments): the other names must never appear in an answer.
 SEES = {
-    "preparer": {OWN}, "reviewer": {OWN}, "admin_user": {OWN, OTHER},
-    "outsider": {OTHER}, "other_reviewer": {OTHER}, "anonymous": set(),
+    "preparer": {OWN},
+    "reviewer": {OWN},
+    "admin_user": {OWN, OTHER},
+    "outsider": {OTHER},
+    "other_reviewer": {OTHER},
+    "anonymous": set(),
 }
 LOGIN = "login"  # a redirect to the login page
 
@@ -63,7 +67,11 @@ def same(code):
 def visible(ok=200):
     """The answer of a page that shows a form to whoever may see it, 404 to everyone else."""
     return by_role(
-        preparer=(ok, 404), reviewer=(ok, 404), admin_user=(ok, ok), outsider=(404, ok), other_reviewer=(404, ok),
+        preparer=(ok, 404),
+        reviewer=(ok, 404),
+        admin_user=(ok, ok),
+        outsider=(404, ok),
+        other_reviewer=(404, ok),
     )
 
 
@@ -85,8 +93,7 @@ def job_of(world, form):
 
 
 def batch_of(world, form):
-    return {"unit": form.project.implementing_unit_id, "year": form.year,
-            "statuses": [s.value for s in Status]}
+    return {"unit": form.project.implementing_unit_id, "year": form.year, "statuses": [s.value for s in Status]}
 
 
 def version_and(**extra):
@@ -122,50 +129,109 @@ def writers(*pairs):
 REVIEWERS_ACT = writers(("reviewer", OWN), ("other_reviewer", OTHER))
 PREPARERS_ACT = writers(("preparer", OWN), ("outsider", OTHER))
 REVIEW_ACTION = by_role(
-    preparer=(403, 404), reviewer=(302, 404), admin_user=(403, 403), outsider=(404, 403),
+    preparer=(403, 404),
+    reviewer=(302, 404),
+    admin_user=(403, 403),
+    outsider=(404, 403),
     other_reviewer=(404, 302),
 )
 NOT_PREPARER = 403  # pages that only preparers use answer a 403 that says so
 PREPARERS_ONLY = by_role(
-    preparer=same(200), reviewer=same(NOT_PREPARER), admin_user=same(NOT_PREPARER), outsider=same(200),
+    preparer=same(200),
+    reviewer=same(NOT_PREPARER),
+    admin_user=same(NOT_PREPARER),
+    outsider=same(200),
     other_reviewer=same(NOT_PREPARER),
 )
 EVERYONE = by_role(
-    preparer=same(200), reviewer=same(200), admin_user=same(200), outsider=same(200), other_reviewer=same(200),
+    preparer=same(200),
+    reviewer=same(200),
+    admin_user=same(200),
+    outsider=same(200),
+    other_reviewer=same(200),
 )
 
 CASES = [
     # --- sign in and out, the dashboard -----------------------------------------------------------------
-    Case("login", per_form=False, kwargs=nothing, expect={
-        **{role: same(302) for role in ROLES}, "anonymous": same(200)}),
+    Case(
+        "login", per_form=False, kwargs=nothing, expect={**{role: same(302) for role in ROLES}, "anonymous": same(200)}
+    ),
     Case("logout", method="POST", per_form=False, kwargs=nothing, expect={role: same(302) for role in ROLES}),
     Case("dashboard", per_form=False, kwargs=nothing, expect=EVERYONE),
     # --- the preparer's pages (issue 3) -----------------------------------------------------------------
     Case("assessment_new", per_form=False, kwargs=nothing, expect=PREPARERS_ONLY),
     Case("assessment_edit", expect=visible(), shows_form=True),
     # An empty post is invalid (422) for the unit's preparer; everyone else is refused before validation.
-    Case("assessment_edit", method="POST", expect=by_role(
-        preparer=(422, 404), reviewer=(403, 404), admin_user=(403, 403), outsider=(404, 422),
-        other_reviewer=(404, 403))),
-    Case("assessment_preview", method="POST", expect=by_role(
-        preparer=(200, 404), reviewer=(403, 404), admin_user=(403, 403), outsider=(404, 200),
-        other_reviewer=(404, 403))),
+    Case(
+        "assessment_edit",
+        method="POST",
+        expect=by_role(
+            preparer=(422, 404),
+            reviewer=(403, 404),
+            admin_user=(403, 403),
+            outsider=(404, 422),
+            other_reviewer=(404, 403),
+        ),
+    ),
+    Case(
+        "assessment_preview",
+        method="POST",
+        expect=by_role(
+            preparer=(200, 404),
+            reviewer=(403, 404),
+            admin_user=(403, 403),
+            outsider=(404, 200),
+            other_reviewer=(404, 403),
+        ),
+    ),
     # --- 审核 (issue 4) ---------------------------------------------------------------------------------
-    Case("review_queue", per_form=False, kwargs=nothing, expect=by_role(
-        preparer=same(403), reviewer=same(200), admin_user=same(200), outsider=same(403),
-        other_reviewer=same(200))),
+    Case(
+        "review_queue",
+        per_form=False,
+        kwargs=nothing,
+        expect=by_role(
+            preparer=same(403), reviewer=same(200), admin_user=same(200), outsider=same(403), other_reviewer=same(200)
+        ),
+    ),
     Case("review_detail", state=Status.SUBMITTED, expect=visible(), shows_form=True),
-    Case("review_approve", method="POST", state=Status.SUBMITTED, data=version_and(comment="同意"),
-         expect=REVIEW_ACTION, writers=REVIEWERS_ACT),
-    Case("review_return", method="POST", state=Status.SUBMITTED, data=version_and(comment="请修改"),
-         expect=REVIEW_ACTION, writers=REVIEWERS_ACT),
-    Case("review_record", method="POST", state=Status.SUBMITTED,
-         data=version_and(review_score="88", review_opinion="基本同意"), expect=REVIEW_ACTION,
-         writers=REVIEWERS_ACT),
-    Case("review_reopen", method="POST", state=Status.APPROVED, data=version_and(comment="更正执行数"),
-         expect=by_role(preparer=(403, 404), reviewer=(403, 404), admin_user=(302, 302), outsider=(404, 403),
-                        other_reviewer=(404, 403)),
-         writers=writers(("admin_user", OWN), ("admin_user", OTHER))),
+    Case(
+        "review_approve",
+        method="POST",
+        state=Status.SUBMITTED,
+        data=version_and(comment="同意"),
+        expect=REVIEW_ACTION,
+        writers=REVIEWERS_ACT,
+    ),
+    Case(
+        "review_return",
+        method="POST",
+        state=Status.SUBMITTED,
+        data=version_and(comment="请修改"),
+        expect=REVIEW_ACTION,
+        writers=REVIEWERS_ACT,
+    ),
+    Case(
+        "review_record",
+        method="POST",
+        state=Status.SUBMITTED,
+        data=version_and(review_score="88", review_opinion="基本同意"),
+        expect=REVIEW_ACTION,
+        writers=REVIEWERS_ACT,
+    ),
+    Case(
+        "review_reopen",
+        method="POST",
+        state=Status.APPROVED,
+        data=version_and(comment="更正执行数"),
+        expect=by_role(
+            preparer=(403, 404),
+            reviewer=(403, 404),
+            admin_user=(302, 302),
+            outsider=(404, 403),
+            other_reviewer=(404, 403),
+        ),
+        writers=writers(("admin_user", OWN), ("admin_user", OTHER)),
+    ),
     Case("assessment_history", expect=visible(), shows_form=True),
     # An approved form's history is still everyone's to read who may see the form.
     Case("assessment_history", state=Status.APPROVED, expect=visible(), shows_form=True),
@@ -177,29 +243,81 @@ CASES = [
     Case("excel_template", per_form=False, kwargs=nothing, expect=EVERYONE),
     Case("excel_import", per_form=False, kwargs=nothing, expect=PREPARERS_ONLY),
     # An empty upload is invalid (400) for a preparer; others are refused before looking at it.
-    Case("excel_import", method="POST", per_form=False, kwargs=nothing, expect=by_role(
-        preparer=same(400), reviewer=same(403), admin_user=same(403), outsider=same(400),
-        other_reviewer=same(403))),
+    Case(
+        "excel_import",
+        method="POST",
+        per_form=False,
+        kwargs=nothing,
+        expect=by_role(
+            preparer=same(400), reviewer=same(403), admin_user=same(403), outsider=same(400), other_reviewer=same(403)
+        ),
+    ),
     Case("json_upload", per_form=False, kwargs=nothing, expect=PREPARERS_ONLY),
-    Case("json_upload", method="POST", per_form=False, kwargs=nothing, expect=by_role(
-        preparer=same(400), reviewer=same(403), admin_user=same(403), outsider=same(400),
-        other_reviewer=same(403))),
+    Case(
+        "json_upload",
+        method="POST",
+        per_form=False,
+        kwargs=nothing,
+        expect=by_role(
+            preparer=same(400), reviewer=same(403), admin_user=same(403), outsider=same(400), other_reviewer=same(403)
+        ),
+    ),
     Case("attachment_list", expect=visible(), shows_form=True),
     # Refused uploads and deletions inside the scope go back to the list with the reason (302, nothing
     # written); outside the scope the form does not exist (404).
-    Case("attachment_list", method="POST", data=upload, expect=by_role(
-        preparer=(302, 404), reviewer=(302, 404), admin_user=(302, 302), outsider=(404, 302),
-        other_reviewer=(404, 302)), writers=PREPARERS_ACT),
-    Case("attachment_list", method="POST", state=Status.APPROVED, data=upload, expect=by_role(
-        preparer=(302, 404), reviewer=(302, 404), admin_user=(302, 302), outsider=(404, 302),
-        other_reviewer=(404, 302))),
+    Case(
+        "attachment_list",
+        method="POST",
+        data=upload,
+        expect=by_role(
+            preparer=(302, 404),
+            reviewer=(302, 404),
+            admin_user=(302, 302),
+            outsider=(404, 302),
+            other_reviewer=(404, 302),
+        ),
+        writers=PREPARERS_ACT,
+    ),
+    Case(
+        "attachment_list",
+        method="POST",
+        state=Status.APPROVED,
+        data=upload,
+        expect=by_role(
+            preparer=(302, 404),
+            reviewer=(302, 404),
+            admin_user=(302, 302),
+            outsider=(404, 302),
+            other_reviewer=(404, 302),
+        ),
+    ),
     Case("attachment_download", kwargs=attachment_of, expect=visible()),
-    Case("attachment_delete", method="POST", kwargs=attachment_of, expect=by_role(
-        preparer=(302, 404), reviewer=(302, 404), admin_user=(302, 302), outsider=(404, 302),
-        other_reviewer=(404, 302)), writers=PREPARERS_ACT),
-    Case("attachment_delete", method="POST", state=Status.APPROVED, kwargs=attachment_of, expect=by_role(
-        preparer=(302, 404), reviewer=(302, 404), admin_user=(302, 302), outsider=(404, 302),
-        other_reviewer=(404, 302))),
+    Case(
+        "attachment_delete",
+        method="POST",
+        kwargs=attachment_of,
+        expect=by_role(
+            preparer=(302, 404),
+            reviewer=(302, 404),
+            admin_user=(302, 302),
+            outsider=(404, 302),
+            other_reviewer=(404, 302),
+        ),
+        writers=PREPARERS_ACT,
+    ),
+    Case(
+        "attachment_delete",
+        method="POST",
+        state=Status.APPROVED,
+        kwargs=attachment_of,
+        expect=by_role(
+            preparer=(302, 404),
+            reviewer=(302, 404),
+            admin_user=(302, 302),
+            outsider=(404, 302),
+            other_reviewer=(404, 302),
+        ),
+    ),
 ]
 
 CASES += [
@@ -207,27 +325,65 @@ CASES += [
     Case("assessment_pdf", expect=visible(), shows_form=True),
     Case("print_batch", per_form=False, kwargs=nothing, expect=EVERYONE),
     # A unit outside the user's scope is not a choice of the form (400, and nothing printed).
-    Case("print_batch", method="POST", kwargs=nothing, data=batch_of, expect=by_role(
-        preparer=(200, 400), reviewer=(200, 400), admin_user=(200, 200), outsider=(400, 200),
-        other_reviewer=(400, 200)), shows_form=True),
+    Case(
+        "print_batch",
+        method="POST",
+        kwargs=nothing,
+        data=batch_of,
+        expect=by_role(
+            preparer=(200, 400),
+            reviewer=(200, 400),
+            admin_user=(200, 200),
+            outsider=(400, 200),
+            other_reviewer=(400, 200),
+        ),
+        shows_form=True,
+    ),
     # A batch job is its requester's alone (own: the unit's preparer's; other: the other unit's preparer's).
-    Case("print_job", kwargs=job_of, expect=by_role(
-        preparer=(200, 404), reviewer=(404, 404), admin_user=(404, 404), outsider=(404, 200),
-        other_reviewer=(404, 404))),
-    Case("print_job_download", kwargs=job_of, expect=by_role(
-        preparer=(200, 404), reviewer=(404, 404), admin_user=(404, 404), outsider=(404, 200),
-        other_reviewer=(404, 404))),
+    Case(
+        "print_job",
+        kwargs=job_of,
+        expect=by_role(
+            preparer=(200, 404),
+            reviewer=(404, 404),
+            admin_user=(404, 404),
+            outsider=(404, 200),
+            other_reviewer=(404, 404),
+        ),
+    ),
+    Case(
+        "print_job_download",
+        kwargs=job_of,
+        expect=by_role(
+            preparer=(200, 404),
+            reviewer=(404, 404),
+            admin_user=(404, 404),
+            outsider=(404, 200),
+            other_reviewer=(404, 404),
+        ),
+    ),
 ]
 
 CASES += [
     # --- 评分规则: the 财政 administrator's settings --------------------------------------------------------
-    Case("scoring_rules", per_form=False, kwargs=nothing, expect=by_role(
-        preparer=same(403), reviewer=same(403), admin_user=same(200), outsider=same(403),
-        other_reviewer=same(403))),
+    Case(
+        "scoring_rules",
+        per_form=False,
+        kwargs=nothing,
+        expect=by_role(
+            preparer=same(403), reviewer=same(403), admin_user=same(200), outsider=same(403), other_reviewer=same(403)
+        ),
+    ),
     # An empty post is invalid (400) for the administrator; everyone else is refused before validation.
-    Case("scoring_rules", method="POST", per_form=False, kwargs=nothing, expect=by_role(
-        preparer=same(403), reviewer=same(403), admin_user=same(400), outsider=same(403),
-        other_reviewer=same(403))),
+    Case(
+        "scoring_rules",
+        method="POST",
+        per_form=False,
+        kwargs=nothing,
+        expect=by_role(
+            preparer=same(403), reviewer=same(403), admin_user=same(400), outsider=same(403), other_reviewer=same(403)
+        ),
+    ),
 ]
 
 # Routes of the app that are deliberately not in the table, with the reason.
@@ -241,8 +397,11 @@ def project_route_names():
     def walk(resolver, inside):
         for entry in resolver.url_patterns:
             if isinstance(entry, URLResolver):
-                module = entry.urlconf_name if isinstance(entry.urlconf_name, str) else getattr(
-                    entry.urlconf_name, "__name__", "")
+                module = (
+                    entry.urlconf_name
+                    if isinstance(entry.urlconf_name, str)
+                    else getattr(entry.urlconf_name, "__name__", "")
+                )
                 walk(entry, inside or str(module).startswith("projects."))
             elif isinstance(entry, URLPattern) and inside and entry.name:
                 names.add(entry.name)
@@ -268,30 +427,60 @@ def test_every_case_names_every_role():
 
 
 @pytest.fixture
-def world(db, settings, tmp_path, unit, department, other_unit, other_department, preparer, reviewer, admin_user,
-          outsider, other_reviewer):
+def world(
+    db,
+    settings,
+    tmp_path,
+    unit,
+    department,
+    other_unit,
+    other_department,
+    preparer,
+    reviewer,
+    admin_user,
+    outsider,
+    other_reviewer,
+):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PERFEVAL_PRINT_ROOT = tmp_path / "print"
     forms = {
-        OWN: complete_assessment(ProjectFactory(name=OWN_NAME, implementing_unit=unit,
-                                                competent_department=department)),
-        OTHER: complete_assessment(ProjectFactory(name=OTHER_NAME, implementing_unit=other_unit,
-                                                  competent_department=other_department)),
+        OWN: complete_assessment(
+            ProjectFactory(name=OWN_NAME, implementing_unit=unit, competent_department=department)
+        ),
+        OTHER: complete_assessment(
+            ProjectFactory(name=OTHER_NAME, implementing_unit=other_unit, competent_department=other_department)
+        ),
     }
     for form, uploader in ((forms[OWN], preparer), (forms[OTHER], outsider)):
         Attachment.objects.create(
-            assessment=form, file=ContentFile(PDF, name="证明.pdf"), original_name="证明.pdf",
-            content_type="application/pdf", size=len(PDF), uploaded_by=uploader,
+            assessment=form,
+            file=ContentFile(PDF, name="证明.pdf"),
+            original_name="证明.pdf",
+            content_type="application/pdf",
+            size=len(PDF),
+            uploaded_by=uploader,
         )
     jobs = {
         form.pk: PrintJob.objects.create(
-            requested_by=requester, unit=form.project.implementing_unit, year=form.year, status=PrintJob.Status.DONE,
-            total=1, done=1, pages=1, file=ContentFile(PDF, name="batch.pdf"),
+            requested_by=requester,
+            unit=form.project.implementing_unit,
+            year=form.year,
+            status=PrintJob.Status.DONE,
+            total=1,
+            done=1,
+            pages=1,
+            file=ContentFile(PDF, name="batch.pdf"),
         )
         for form, requester in ((forms[OWN], preparer), (forms[OTHER], outsider))
     }
-    users = {"preparer": preparer, "reviewer": reviewer, "admin_user": admin_user, "outsider": outsider,
-             "other_reviewer": other_reviewer, "anonymous": None}
+    users = {
+        "preparer": preparer,
+        "reviewer": reviewer,
+        "admin_user": admin_user,
+        "outsider": outsider,
+        "other_reviewer": other_reviewer,
+        "anonymous": None,
+    }
     return {"forms": forms, "users": users, "jobs": jobs}
 
 
@@ -317,8 +506,7 @@ def text_of(response) -> str:
     kind = response.get("Content-Type", "")
     if body[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
-            return "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist()
-                           if n.endswith(".xml"))
+            return "".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist() if n.endswith(".xml"))
     if body[:5] == b"%PDF-":
         from pypdf import PdfReader
 
@@ -353,8 +541,11 @@ def test_matrix(client, world, case, role, target):
     before = {t: snapshot(f) for t, f in world["forms"].items()}
 
     call = client.post if case.method == "POST" else client.get
-    response = call(url, case.data(world, form), headers=case.headers) if case.method == "POST" else call(
-        url, headers=case.headers)
+    response = (
+        call(url, case.data(world, form), headers=case.headers)
+        if case.method == "POST"
+        else call(url, headers=case.headers)
+    )
 
     expected = case.expect[role][0 if target == OWN else 1]
     if expected == LOGIN:

@@ -50,8 +50,9 @@ def test_a_missing_form_is_404(client_for, preparer):
     assert client_for(preparer).get(reverse("assessment_pdf", args=[999999])).status_code == 404
 
 
-def test_the_pdf_view_makes_the_same_queries_for_a_short_and_a_long_form(client_for, preparer, project, unit,
-                                                                         django_assert_num_queries):
+def test_the_pdf_view_makes_the_same_queries_for_a_short_and_a_long_form(
+    client_for, preparer, project, unit, django_assert_num_queries
+):
     short = complete_assessment(project)
     long = long_assessment(ProjectFactory(name="长项目", implementing_unit=unit), rows=40)
     ScoringRules.load()
@@ -73,11 +74,16 @@ def test_the_print_button_links_to_the_pdf(assessment):
 def test_the_official_table_renders_on_screen_with_the_class_hook(assessment):
     from projects.evaluation import evaluate
 
-    html = render_to_string("projects/partials/official_table.html", {
-        "assessment": assessment, "funding": list(assessment.funding_lines.all()),
-        "indicators": list(assessment.indicators.all()), "evaluation": evaluate(assessment),
-        "official_class": "official-screen",
-    })
+    html = render_to_string(
+        "projects/partials/official_table.html",
+        {
+            "assessment": assessment,
+            "funding": list(assessment.funding_lines.all()),
+            "indicators": list(assessment.indicators.all()),
+            "evaluation": evaluate(assessment),
+            "official_class": "official-screen",
+        },
+    )
     assert 'class="official-form official-screen"' in html
     assert "培训人次" in html and "年度资金总额" in html and 'rowspan="4"' in html
 
@@ -116,7 +122,9 @@ def test_bad_input_says_what_is_wrong_and_keeps_what_was_chosen(client_for, prep
     assert response.status_code == 400
     assert "请至少勾选一种状态" in response.content.decode()
     assert response.context["form"]["unit"].value() == str(unit.pk)
-    response = client_for(preparer).post(reverse("print_batch"), {"unit": unit.pk, "year": 2023, "statuses": ["approved"]})
+    response = client_for(preparer).post(
+        reverse("print_batch"), {"unit": unit.pk, "year": 2023, "statuses": ["approved"]}
+    )
     assert response.status_code == 400
     assert "没有所选状态的自评表" in response.content.decode()
 
@@ -126,7 +134,9 @@ def test_a_large_batch_goes_to_the_background_and_its_page_shows_progress(
 ):
     forms_of(unit, tasks.INLINE_LIMIT + 1)
     with django_capture_on_commit_callbacks(execute=False) as enqueued:  # the worker has not started yet
-        response = client_for(preparer).post(reverse("print_batch"), {"unit": unit.pk, "year": 2023, "statuses": ["draft"]})
+        response = client_for(preparer).post(
+            reverse("print_batch"), {"unit": unit.pk, "year": 2023, "statuses": ["draft"]}
+        )
     assert len(enqueued) == 1
     job = PrintJob.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("print_job", args=[job.pk])

@@ -21,8 +21,7 @@ URL = reverse("reports_summary")
 
 def form(unit, name, *, budget="100", executed="100", funding_score="10", year=2023, status="draft", **kwargs):
     project = ProjectFactory(name=name, implementing_unit=unit, competent_department=unit.parent)
-    a = complete_assessment(project, budget=budget, executed=executed, funding_score=funding_score, year=year,
-                            **kwargs)
+    a = complete_assessment(project, budget=budget, executed=executed, funding_score=funding_score, year=year, **kwargs)
     if status != "draft":
         SelfAssessment.objects.filter(pk=a.pk).update(status=status)
     return a
@@ -66,9 +65,7 @@ def test_a_unit_outside_the_scope_is_a_404_not_an_empty_table(client_for, outsid
     assert client_for(outsider).get(URL, {"unit": "abc"}).status_code == 404
 
 
-def test_the_reviewer_sees_the_department_and_the_administrator_everything(
-    client_for, reviewer, admin_user, forms
-):
+def test_the_reviewer_sees_the_department_and_the_administrator_everything(client_for, reviewer, admin_user, forms):
     assert sorted(rows_of(client_for(reviewer).get(URL))) == ["丙项目", "乙项目", "甲项目"]
     assert sorted(rows_of(client_for(admin_user).get(URL))) == ["丙项目", "乙项目", "外单位项目", "甲项目"]
 
@@ -127,17 +124,23 @@ def test_sorting_on_a_column_and_back(client_for, admin_user, forms):
     assert rows_of(c.get(URL, {"sort": "budget", "desc": "1"}))[0] == "甲项目"
     response = c.get(URL, {"sort": "total"})
     assert [row.total for row in response.context["summary"].rows] == sorted(
-        row.total for row in response.context["summary"].rows)
+        row.total for row in response.context["summary"].rows
+    )
     # The sorted column's header links to the reverse order.
     assert 'href="?year=2023&amp;sort=total&amp;desc=1"' in response.content.decode()
 
 
 def test_forms_without_a_rate_sort_last_both_ways(unit):
-    rows = reports.rows_for(SelfAssessment.objects.filter(pk__in=[
-        form(unit, "零预算", budget="0", executed="0", funding_score="0").pk,
-        form(unit, "满", budget="10", executed="10").pk,
-        form(unit, "半", budget="10", executed="5", funding_score="5").pk,
-    ]), reports.current_rules())
+    rows = reports.rows_for(
+        SelfAssessment.objects.filter(
+            pk__in=[
+                form(unit, "零预算", budget="0", executed="0", funding_score="0").pk,
+                form(unit, "满", budget="10", executed="10").pk,
+                form(unit, "半", budget="10", executed="5", funding_score="5").pk,
+            ]
+        ),
+        reports.current_rules(),
+    )
     assert [r.project for r in reports.sort_rows(rows, "rate", False)] == ["半", "满", "零预算"]
     assert [r.project for r in reports.sort_rows(rows, "rate", True)] == ["满", "半", "零预算"]
 
@@ -147,21 +150,26 @@ def test_the_page_shows_the_table_totals_and_three_charts(client_for, reviewer, 
     assert body.count('data-testid="summary-row"') == 3
     assert body.count("<svg") == 3 and "等级分布" in body and "总分分布" in body and "各项目执行率" in body
     assert "194.32" in body and "145.33" in body and "74.79%" in body
-    assert '<script>' not in body and ' style="' not in body  # CSP: our own files only
+    assert "<script>" not in body and ' style="' not in body  # CSP: our own files only
 
 
 def test_rate_chart_draws_the_lowest_forty_and_says_so(unit):
-    rows = reports.rows_for(SelfAssessment.objects.filter(pk__in=[
-        form(unit, f"项目{i:02}", budget="100", executed=str(i), funding_score="0").pk for i in range(45)
-    ]), reports.current_rules())
+    rows = reports.rows_for(
+        SelfAssessment.objects.filter(
+            pk__in=[form(unit, f"项目{i:02}", budget="100", executed=str(i), funding_score="0").pk for i in range(45)]
+        ),
+        reports.current_rules(),
+    )
     chart = reports.rate_chart(rows)
     assert len(chart.bars) == 40 and chart.bars[0].value == "0%" and chart.bars[-1].value == "39%"
     assert chart.note == "共 45 个项目，图中只画出执行率最低的 40 个。"
 
 
 def test_totals_fall_into_their_bins(unit):
-    rows = [reports.Row(**{**dict.fromkeys(reports.Row.__dataclass_fields__), "total": D(total), "project": "x"})
-            for total in ("59.5", "60", "79.99", "84.5", "85", "100")]
+    rows = [
+        reports.Row(**{**dict.fromkeys(reports.Row.__dataclass_fields__), "total": D(total), "project": "x"})
+        for total in ("59.5", "60", "79.99", "84.5", "85", "100")
+    ]
     counts = {bar.label: int(bar.value) for bar in reports.total_chart(rows).bars}
     assert counts == {"<60": 1, "60–69": 1, "70–79": 1, "80–84": 1, "85–89": 1, "90–94": 0, "95–100": 1}
 
@@ -217,8 +225,17 @@ def test_the_summary_downloads_as_xlsx_with_the_same_figures(client_for, reviewe
     ws = openpyxl.load_workbook(io.BytesIO(response.content)).active
     assert ws["A1"].value == "2023 年度项目支出绩效自评汇总表"
     header = [c.value for c in ws[3]]
-    assert header[:9] == ["序号", "项目名称", "实施单位", "主管部门", "年度", "状态", "全年预算数（万元）", "全年执行数（万元）",
-                          "执行率"]
+    assert header[:9] == [
+        "序号",
+        "项目名称",
+        "实施单位",
+        "主管部门",
+        "年度",
+        "状态",
+        "全年预算数（万元）",
+        "全年执行数（万元）",
+        "执行率",
+    ]
     data = list(ws.iter_rows(min_row=4, max_row=6, values_only=True))
     assert [row[1] for row in data] == ["丙项目", "乙项目", "甲项目"]
     assert data[0][6:11] == (50, 25, 0.5, 5, 95)  # numbers as numbers, 元 converted to 万元

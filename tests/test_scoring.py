@@ -351,7 +351,11 @@ def test_suggest_without_weight():
 
 def test_suggest_explicit_values_win_over_texts():
     row = indicator(
-        nature="ge", target_text="完成", actual_text="基本完成", target_value="10", actual_value="5",
+        nature="ge",
+        target_text="完成",
+        actual_text="基本完成",
+        target_value="10",
+        actual_value="5",
         weight="10",
     )
     s = suggest(row)

@@ -8,8 +8,15 @@ from projects.evaluation import evaluate
 from projects.models import ScoringRules
 
 VALID = {
-    "funding_score_places": "2", "funding_weight": "10", "output_weight": "50", "benefit_weight": "30",
-    "satisfaction_weight": "10", "excellent_min": "85", "good_min": "75", "fair_min": "60", "score_tolerance": "1",
+    "funding_score_places": "2",
+    "funding_weight": "10",
+    "output_weight": "50",
+    "benefit_weight": "30",
+    "satisfaction_weight": "10",
+    "excellent_min": "85",
+    "good_min": "75",
+    "fair_min": "60",
+    "score_tolerance": "1",
 }
 
 

@@ -81,7 +81,10 @@ def test_a_bad_document_imports_nothing_and_lists_every_problem(client_for, prep
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (b"{not json", "文件不是有效的 JSON：第 1 行第 2 个字符附近有错误（Expecting property name enclosed in double quotes）。"),
+        (
+            b"{not json",
+            "文件不是有效的 JSON：第 1 行第 2 个字符附近有错误（Expecting property name enclosed in double quotes）。",
+        ),
         ("{}".encode("utf-16"), "文件不是 UTF-8 编码的文本，不能作为 JSON 读取。"),
         (b"PK\x03\x04xxxx", "这是 Excel 或其他压缩文件，不是 JSON；Excel 文件请在“Excel 导入”中上传。"),
         (b"[]", "文件：应为一个对象（{…}）"),
@@ -120,14 +123,16 @@ def test_another_units_forms_are_refused_without_telling_whether_they_exist(clie
     invented = copy.deepcopy(document)
     invented["assessments"][0]["implementing_unit"] = "不存在的单位"
     assert problems(post(client_for(outsider), JSON_URL, json_file(invented))) == [
-        "第 1 份（新导入的项目，2023 年度）：您不是“不存在的单位”的填报人，不能为它导入自评表"]
+        "第 1 份（新导入的项目，2023 年度）：您不是“不存在的单位”的填报人，不能为它导入自评表"
+    ]
     assert not Unit.objects.filter(name="不存在的单位").exists()
 
 
 def test_a_misspelt_department_creates_nothing(client_for, preparer, document, department):
     document["assessments"][0]["competent_department"] = "吴泾镇政府"
     assert problems(post(client_for(preparer), JSON_URL, json_file(document))) == [
-        f"第 1 份（新导入的项目，2023 年度）：主管部门“吴泾镇政府”与“社区党群服务中心（测试）”的主管部门“{department.name}”不一致，请核对名称"]
+        f"第 1 份（新导入的项目，2023 年度）：主管部门“吴泾镇政府”与“社区党群服务中心（测试）”的主管部门“{department.name}”不一致，请核对名称"
+    ]
     assert not Unit.objects.filter(name="吴泾镇政府").exists()
 
 
@@ -205,7 +210,8 @@ def test_workbook_problems_name_sheet_row_and_column_and_nothing_is_imported(cli
 def test_workbook_problems_found_by_the_interchange_rules_name_the_sheet(client_for, outsider, assessment):
     response = post(client_for(outsider), XLSX_URL, workbook(assessment))
     assert problems(response) == [
-        "表‘区域人才服务经费（测试）’：您不是“社区党群服务中心（测试）”的填报人，不能为它导入自评表"]
+        "表‘区域人才服务经费（测试）’：您不是“社区党群服务中心（测试）”的填报人，不能为它导入自评表"
+    ]
 
 
 def test_one_refused_sheet_keeps_the_other_sheets_out_too(client_for, preparer, assessment):
@@ -216,8 +222,7 @@ def test_one_refused_sheet_keeps_the_other_sheets_out_too(client_for, preparer, 
     out = io.BytesIO()
     wb.save(out)
     response = post(client_for(preparer), XLSX_URL, SimpleUploadedFile("两张表.xlsx", out.getvalue()))
-    assert problems(response) == [
-        "表‘已有的表’：系统中已有该项目该年度的自评表；如需覆盖，请选择“替换已有”"]
+    assert problems(response) == ["表‘已有的表’：系统中已有该项目该年度的自评表；如需覆盖，请选择“替换已有”"]
     assert not Project.objects.filter(name="表格导入的项目").exists()
 
 

@@ -93,7 +93,9 @@ def test_return_then_fix_and_resubmit(assessment, preparer, reviewer):
     again = workflow.submit(preparer, assessment.pk, version=returned.version)
     assert again.status == Status.SUBMITTED
     assert list(StatusChange.objects.filter(assessment=assessment).values_list("to_status", flat=True)) == [
-        Status.SUBMITTED, Status.RETURNED, Status.SUBMITTED,
+        Status.SUBMITTED,
+        Status.RETURNED,
+        Status.SUBMITTED,
     ]
 
 
@@ -115,7 +117,10 @@ def test_reopen_needs_the_finance_administrator_and_a_reason(assessment, prepare
     assert access.can_edit(preparer, done)
     last = StatusChange.objects.filter(assessment=assessment).last()
     assert (last.from_status, last.to_status, last.user, last.comment) == (
-        Status.APPROVED, Status.RETURNED, admin_user, "主管部门来函要求更正执行数。",
+        Status.APPROVED,
+        Status.RETURNED,
+        admin_user,
+        "主管部门来函要求更正执行数。",
     )
 
 
@@ -243,7 +248,9 @@ def test_record_review_keeps_the_reviewers_figures_apart_and_in_history(assessme
     assert [(i.pk, i.score) for i in assessment.indicators.all()] == entered, "the unit's figures stay"
     row = assessment.history.latest("history_date")
     assert (row.history_user, row.review_score, row.history_change_reason) == (
-        reviewer, Decimal("85.50"), "记录审核得分和审核意见",
+        reviewer,
+        Decimal("85.50"),
+        "记录审核得分和审核意见",
     )
     assert StatusChange.objects.filter(assessment=assessment).count() == 1, "not a status change"
 
@@ -263,14 +270,17 @@ def test_record_review_only_while_submitted(assessment, reviewer):
     assert refused.value.code == Refused.STATE
 
 
-@pytest.mark.parametrize(("typed", "message"), [
-    ("八十", "不是数字"),
-    ("-1", "0 到 100"),
-    ("100.5", "0 到 100"),
-    ("85.125", "两位小数"),
-    ("NaN", "不是数字"),
-    ("1e3", "0 到 100"),
-])
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("八十", "不是数字"),
+        ("-1", "0 到 100"),
+        ("100.5", "0 到 100"),
+        ("85.125", "两位小数"),
+        ("NaN", "不是数字"),
+        ("1e3", "0 到 100"),
+    ],
+)
 def test_a_wrong_review_score_says_what_is_wrong(assessment, preparer, reviewer, typed, message):
     workflow.submit(preparer, assessment.pk)
     with pytest.raises(Refused) as refused:
@@ -281,9 +291,16 @@ def test_a_wrong_review_score_says_what_is_wrong(assessment, preparer, reviewer,
     assert refresh(assessment).status == Status.SUBMITTED, "nothing is approved with a wrong score"
 
 
-@pytest.mark.parametrize(("typed", "stored"), [
-    ("", None), (None, None), ("0", Decimal("0")), ("100", Decimal("100")), ("92.10", Decimal("92.1")),
-])
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("", None),
+        (None, None),
+        ("0", Decimal("0")),
+        ("100", Decimal("100")),
+        ("92.10", Decimal("92.1")),
+    ],
+)
 def test_review_score_accepts_0_to_100_with_two_decimals(typed, stored):
     assert workflow.clean_review_score(typed) == stored
 
@@ -400,7 +417,8 @@ def test_two_reviewers_acting_at_once_cannot_both_act(preparer, reviewer, depart
 
     first = threading.Thread(name="first", target=run, args=("first", lambda: workflow.approve(reviewer, form.pk)))
     second = threading.Thread(
-        name="second", target=run,
+        name="second",
+        target=run,
         args=("second", lambda: workflow.return_for_changes(second_reviewer, form.pk, comment="请修改")),
     )
     first.start()
@@ -524,8 +542,17 @@ def test_review_page_queries_stay_constant(client_for, assessment, preparer, rev
         assert client.get(review_url("review_detail", assessment)).status_code == 200
     workflow.return_for_changes(reviewer, assessment.pk, comment="改")
     for i in range(12):
-        row = Indicator(assessment=assessment, position=10 + i, level1="output", level2="quantity",
-                        name=f"新增指标{i}", target="1", actual="1", weight=Decimal(0), score=Decimal(0))
+        row = Indicator(
+            assessment=assessment,
+            position=10 + i,
+            level1="output",
+            level2="quantity",
+            name=f"新增指标{i}",
+            target="1",
+            actual="1",
+            weight=Decimal(0),
+            score=Decimal(0),
+        )
         row._history_user = preparer
         row.save()
     workflow.submit(preparer, assessment.pk)
@@ -540,9 +567,15 @@ def test_approve_through_the_page(client_for, assessment, preparer, reviewer):
     from django.urls import reverse
 
     version = workflow.submit(preparer, assessment.pk).version
-    response = client_for(reviewer).post(review_url("review_approve", assessment), {
-        "version": version, "review_score": "92", "review_opinion": "同意", "comment": "",
-    })
+    response = client_for(reviewer).post(
+        review_url("review_approve", assessment),
+        {
+            "version": version,
+            "review_score": "92",
+            "review_opinion": "同意",
+            "comment": "",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == reverse("review_queue")
     assessment.refresh_from_db()
     assert (assessment.status, assessment.review_score) == (Status.APPROVED, Decimal(92))
@@ -550,9 +583,15 @@ def test_approve_through_the_page(client_for, assessment, preparer, reviewer):
 
 def test_return_without_a_comment_keeps_what_was_typed(client_for, assessment, preparer, reviewer):
     version = workflow.submit(preparer, assessment.pk).version
-    response = client_for(reviewer).post(review_url("review_return", assessment), {
-        "version": version, "review_score": "70", "review_opinion": "数字要核实", "comment": "  ",
-    })
+    response = client_for(reviewer).post(
+        review_url("review_return", assessment),
+        {
+            "version": version,
+            "review_score": "70",
+            "review_opinion": "数字要核实",
+            "comment": "  ",
+        },
+    )
     assert response.status_code == 400
     text = page_text(response)
     assert "退回时必须填写退回意见" in text
@@ -563,9 +602,15 @@ def test_return_without_a_comment_keeps_what_was_typed(client_for, assessment, p
 
 def test_a_wrong_review_score_is_shown_next_to_the_field(client_for, assessment, preparer, reviewer):
     version = workflow.submit(preparer, assessment.pk).version
-    response = client_for(reviewer).post(review_url("review_approve", assessment), {
-        "version": version, "review_score": "120", "review_opinion": "", "comment": "同意",
-    })
+    response = client_for(reviewer).post(
+        review_url("review_approve", assessment),
+        {
+            "version": version,
+            "review_score": "120",
+            "review_opinion": "",
+            "comment": "同意",
+        },
+    )
     assert response.status_code == 400
     assert "审核得分必须在 0 到 100 之间，您填写的是 120。" in page_text(response)
     assessment.refresh_from_db()
@@ -575,9 +620,15 @@ def test_a_wrong_review_score_is_shown_next_to_the_field(client_for, assessment,
 def test_a_stale_page_is_refused_with_409_and_the_latest_version(client_for, assessment, preparer, reviewer):
     seen = workflow.submit(preparer, assessment.pk).version
     workflow.record_review(reviewer, assessment.pk, review_opinion="另一个窗口里写的")
-    response = client_for(reviewer).post(review_url("review_return", assessment), {
-        "version": seen, "review_score": "", "review_opinion": "", "comment": "请修改执行数",
-    })
+    response = client_for(reviewer).post(
+        review_url("review_return", assessment),
+        {
+            "version": seen,
+            "review_score": "",
+            "review_opinion": "",
+            "comment": "请修改执行数",
+        },
+    )
     assert response.status_code == 409
     text = page_text(response)
     assert "请刷新页面" in text
@@ -589,13 +640,21 @@ def test_a_stale_page_is_refused_with_409_and_the_latest_version(client_for, ass
 
 def test_record_review_through_the_page(client_for, assessment, preparer, reviewer):
     version = workflow.submit(preparer, assessment.pk).version
-    response = client_for(reviewer).post(review_url("review_record", assessment), {
-        "version": version, "review_score": "88.5", "review_opinion": "基本同意", "comment": "",
-    })
+    response = client_for(reviewer).post(
+        review_url("review_record", assessment),
+        {
+            "version": version,
+            "review_score": "88.5",
+            "review_opinion": "基本同意",
+            "comment": "",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == review_url("review_detail", assessment)
     assessment.refresh_from_db()
     assert (assessment.review_score, assessment.review_opinion, assessment.status) == (
-        Decimal("88.5"), "基本同意", Status.SUBMITTED,
+        Decimal("88.5"),
+        "基本同意",
+        Status.SUBMITTED,
     )
 
 
@@ -632,9 +691,15 @@ def test_a_decision_on_a_form_decided_meanwhile_shows_what_was_typed(
     second = member(UserFactory(username="reviewer2"), department, access.Role.REVIEWER)
     seen = workflow.submit(preparer, assessment.pk).version
     workflow.approve(reviewer, assessment.pk, version=seen)
-    response = client_for(second).post(review_url("review_return", assessment), {
-        "version": seen, "review_score": "", "review_opinion": "", "comment": "第 3 行的实际完成值与佐证不符",
-    })
+    response = client_for(second).post(
+        review_url("review_return", assessment),
+        {
+            "version": seen,
+            "review_score": "",
+            "review_opinion": "",
+            "comment": "第 3 行的实际完成值与佐证不符",
+        },
+    )
     assert response.status_code == 409
     text = page_text(response)
     assert "已被他人修改或处理" in text

@@ -140,9 +140,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Background work (batch PDF printing) through Django's tasks framework, stored in the database.
 TASKS = {
     "default": {
-        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend"
-        if TESTING
-        else "django_tasks_db.DatabaseBackend",
+        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend" if TESTING else "django_tasks_db.DatabaseBackend",
     }
 }
 

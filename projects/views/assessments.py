@@ -48,14 +48,18 @@ def dashboard(request):
         (a, evaluate(a, rules, funding_lines=a.funding_lines.all(), indicators=a.indicators.all()))
         for a in page.object_list
     ]
-    return render(request, "projects/dashboard.html", {
-        "page": page,
-        "rows": rows,
-        "filters": filters,
-        "filtered": any(wanted.get(k) for k in ("year", "status", "unit", "q")),
-        "can_create": access.is_preparer(user) or user.is_superuser,
-        "inbox": workflow.inbox(user),
-    })
+    return render(
+        request,
+        "projects/dashboard.html",
+        {
+            "page": page,
+            "rows": rows,
+            "filters": filters,
+            "filtered": any(wanted.get(k) for k in ("year", "status", "unit", "q")),
+            "can_create": access.is_preparer(user) or user.is_superuser,
+            "inbox": workflow.inbox(user),
+        },
+    )
 
 
 def _refused(request, message, status=403):
@@ -77,18 +81,27 @@ def assessment_new(request):
         data = form.cleaned_data
         try:
             created = editing.create_assessment(
-                request.user, year=data["year"], project=data["project"],
-                new_project_name=data["new_project_name"], new_project_code=data["new_project_code"],
-                unit=data["unit"], copy_previous=data["copy_previous"],
+                request.user,
+                year=data["year"],
+                project=data["project"],
+                new_project_name=data["new_project_name"],
+                new_project_code=data["new_project_code"],
+                unit=data["unit"],
+                copy_previous=data["copy_previous"],
             )
         except editing.EditRefused as refused:
             form.add_error(None, refused.message)
         else:
             if created.copied_from:
-                messages.success(request, _(
-                    "已新建 %(year)s 年度的自评表，并从 %(from)s 年度复制了预期目标和 %(n)s 项绩效指标。"
-                ) % {"year": created.assessment.year, "from": created.copied_from.year,
-                     "n": created.assessment.indicators.count()})
+                messages.success(
+                    request,
+                    _("已新建 %(year)s 年度的自评表，并从 %(from)s 年度复制了预期目标和 %(n)s 项绩效指标。")
+                    % {
+                        "year": created.assessment.year,
+                        "from": created.copied_from.year,
+                        "n": created.assessment.indicators.count(),
+                    },
+                )
             else:
                 messages.success(request, _("已新建 %(year)s 年度的自评表。") % {"year": created.assessment.year})
             return redirect("assessment_edit", pk=created.assessment.pk)
@@ -114,16 +127,21 @@ def assessment_edit(request, pk):
     except editing.EditRefused as refused:
         # The status changed while the page was open: show the typed content, unsaved, and why.
         assessment = access.get_assessment(request.user, pk)
-        return render(request, EDIT_TEMPLATE, _edit_context(assessment, editor, notice=refused.message,
-                                                            unsaved=True), status=409)
+        return render(
+            request, EDIT_TEMPLATE, _edit_context(assessment, editor, notice=refused.message, unsaved=True), status=409
+        )
     except editing.Conflict as conflict:
         # The form as it is now with this user's changes on top (as typed); the next save, made knowingly on
         # the current version, writes only those changes and keeps the other person's everywhere else.
         rebased = editing.rebase(editor, conflict.assessment)
         editor = AssessmentEditor(conflict.assessment, rebased.data)
         editor.is_valid()
-        return render(request, EDIT_TEMPLATE, _edit_context(
-            conflict.assessment, editor, conflict=conflict, both_changed=rebased.both_changed), status=409)
+        return render(
+            request,
+            EDIT_TEMPLATE,
+            _edit_context(conflict.assessment, editor, conflict=conflict, both_changed=rebased.both_changed),
+            status=409,
+        )
     _report_both_changed(request, result)
     _report_save(request, result)
     return redirect("assessment_edit", pk=pk)
@@ -131,11 +149,15 @@ def assessment_edit(request, pk):
 
 def _report_save(request, result: editing.SaveResult):
     if result.dropped_blank_rows:
-        messages.info(request, ngettext(
-            "未填写内容的 %(n)s 个新增指标行已忽略。",
-            "未填写内容的 %(n)s 个新增指标行已忽略。",
-            result.dropped_blank_rows,
-        ) % {"n": result.dropped_blank_rows})
+        messages.info(
+            request,
+            ngettext(
+                "未填写内容的 %(n)s 个新增指标行已忽略。",
+                "未填写内容的 %(n)s 个新增指标行已忽略。",
+                result.dropped_blank_rows,
+            )
+            % {"n": result.dropped_blank_rows},
+        )
     if result.submitted:
         messages.success(request, _("已提交审核，等待主管部门审核。审核期间不能修改。"))
         return
@@ -143,17 +165,23 @@ def _report_save(request, result: editing.SaveResult):
         errors = result.refusal.errors
         listed = "；".join(str(c.message) for c in errors[:10])
         more = _("（另有 %(n)s 个）") % {"n": len(errors) - 10} if len(errors) > 10 else ""
-        messages.error(request, _("未能提交审核：%(reason)s 已为您保存草稿。需要修改：%(list)s%(more)s") % {
-            "reason": result.refusal.message, "list": listed, "more": more}
-            if errors else _("未能提交审核：%(reason)s 已为您保存草稿。") % {"reason": result.refusal.message})
+        messages.error(
+            request,
+            _("未能提交审核：%(reason)s 已为您保存草稿。需要修改：%(list)s%(more)s")
+            % {"reason": result.refusal.message, "list": listed, "more": more}
+            if errors
+            else _("未能提交审核：%(reason)s 已为您保存草稿。") % {"reason": result.refusal.message},
+        )
         return
     messages.success(request, _("已保存草稿（第 %(version)s 版）。") % {"version": result.assessment.version})
 
 
 def _report_both_changed(request, result: editing.SaveResult):
     if result.both_changed:
-        messages.warning(request, _("以下内容对方也修改过，已按您填写的内容保存：%(list)s") % {
-            "list": "；".join(result.both_changed)})
+        messages.warning(
+            request,
+            _("以下内容对方也修改过，已按您填写的内容保存：%(list)s") % {"list": "；".join(result.both_changed)},
+        )
 
 
 @login_required

@@ -61,8 +61,10 @@ def attachment_download(request, pk, attachment_pk):
     attachment = attachments.get(request.user, pk, attachment_pk)
     kind = attachments.BY_CONTENT_TYPE.get(attachment.content_type)
     response = FileResponse(
-        attachment.file.open("rb"), as_attachment=not (kind and kind.inline),
-        filename=attachment.original_name, content_type=attachment.content_type,
+        attachment.file.open("rb"),
+        as_attachment=not (kind and kind.inline),
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
     )
     response["Cache-Control"] = "private, no-store"
     return response
@@ -72,9 +74,15 @@ def _answer(request, pk, notices, errors):
     if request.headers.get("HX-Request"):
         # htmx swaps only successful responses by default: a refusal is shown inside the panel.
         assessment = access.get_assessment(request.user, pk)
-        return render(request, "projects/partials/attachments.html", {
-            "assessment": assessment, "attachment_notices": notices, "attachment_errors": errors,
-        })
+        return render(
+            request,
+            "projects/partials/attachments.html",
+            {
+                "assessment": assessment,
+                "attachment_notices": notices,
+                "attachment_errors": errors,
+            },
+        )
     for notice in notices:
         messages.success(request, notice)
     for error in errors:

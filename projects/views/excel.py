@@ -62,9 +62,11 @@ def forms_xlsx(request):
     filters = reports.filters_from(request.user, request.GET)
     summary = reports.summary(request.user, filters)
     if len(summary.rows) > MAX_EXPORT_FORMS:
-        messages.error(request, _(
-            "筛选结果有 %(n)s 份自评表，一次最多导出 %(max)s 份；请按单位或状态缩小范围后再导出。"
-        ) % {"n": len(summary.rows), "max": MAX_EXPORT_FORMS})
+        messages.error(
+            request,
+            _("筛选结果有 %(n)s 份自评表，一次最多导出 %(max)s 份；请按单位或状态缩小范围后再导出。")
+            % {"n": len(summary.rows), "max": MAX_EXPORT_FORMS},
+        )
         return redirect(f"{reverse('reports_summary')}?{request.GET.urlencode()}")
     data = excel.export_workbook([row.assessment for row in summary.rows])
     year = summary.filters.year or ""
@@ -105,20 +107,30 @@ def import_page(request, template, read, **context):
     elif request.method == "POST":
         status = 400
     upload = request.FILES.get("file")
-    return render(request, template, {
-        "form": form, "problems": problems, "upload_name": upload.name if upload else "",
-        "imported": _imported(request), **context,
-    }, status=status)
+    return render(
+        request,
+        template,
+        {
+            "form": form,
+            "problems": problems,
+            "upload_name": upload.name if upload else "",
+            "imported": _imported(request),
+            **context,
+        },
+        status=status,
+    )
 
 
 def _imported(request):
     """The forms named by ?imported=…, as far as the user may see them (the address can be edited)."""
-    ids = [int(part) for part in request.GET.get("imported", "").split(",") if part.isdigit()][:excel.MAX_SHEETS]
+    ids = [int(part) for part in request.GET.get("imported", "").split(",") if part.isdigit()][: excel.MAX_SHEETS]
     if not ids:
         return []
     return list(
-        access.visible_assessments(request.user).filter(pk__in=ids)
-        .select_related("project", "project__implementing_unit").order_by("project__name", "year")
+        access.visible_assessments(request.user)
+        .filter(pk__in=ids)
+        .select_related("project", "project__implementing_unit")
+        .order_by("project__name", "year")
     )
 
 
@@ -126,8 +138,14 @@ def _imported(request):
 @require_http_methods(["GET", "POST"])
 def import_xlsx(request):
     def read(upload):
-        return [(_("表‘%(sheet)s’") % {"sheet": d.sheet}, d.document)
-                for d in excel.read_workbook(upload, name=upload.name)]
+        return [
+            (_("表‘%(sheet)s’") % {"sheet": d.sheet}, d.document) for d in excel.read_workbook(upload, name=upload.name)
+        ]
 
-    return import_page(request, "projects/excel/import.html", read,
-                       max_size=excel.human_size(excel.MAX_UPLOAD_BYTES), max_sheets=excel.MAX_SHEETS)
+    return import_page(
+        request,
+        "projects/excel/import.html",
+        read,
+        max_size=excel.human_size(excel.MAX_UPLOAD_BYTES),
+        max_sheets=excel.MAX_SHEETS,
+    )

@@ -105,7 +105,9 @@ def batch(request):
             form.initial["year"] = form.fields["year"].choices[0][0]
     jobs = PrintJob.objects.filter(requested_by=request.user).select_related("unit")[:RECENT_JOBS]
     return render(
-        request, "pdf/batch.html", {"form": form, "jobs": jobs, "inline_limit": tasks.INLINE_LIMIT},
+        request,
+        "pdf/batch.html",
+        {"form": form, "jobs": jobs, "inline_limit": tasks.INLINE_LIMIT},
         status=400 if form.is_bound else 200,
     )
 
@@ -137,7 +139,9 @@ def job_download(request, pk):
     except FileNotFoundError:
         raise Http404("the batch file has been removed") from None
     response = FileResponse(
-        stream, content_type="application/pdf", as_attachment=True,
+        stream,
+        content_type="application/pdf",
+        as_attachment=True,
         filename=tasks.batch_filename(print_job.unit, print_job.year),
     )
     response["Cache-Control"] = "private, no-store"

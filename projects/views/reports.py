@@ -17,19 +17,29 @@ def summary(request):
     f = data.filters
     columns = [
         {
-            "key": key, "label": label, "active": f.sort == key,
-            "align": "text-end" if key in reports.NUMERIC_COLUMNS else (
-                "text-center" if key in reports.CENTERED_COLUMNS else ""),
+            "key": key,
+            "label": label,
+            "active": f.sort == key,
+            "align": "text-end"
+            if key in reports.NUMERIC_COLUMNS
+            else ("text-center" if key in reports.CENTERED_COLUMNS else ""),
             # A second click on the sorted column reverses it.
             "query": f.query(sort=key, desc="1" if f.sort == key and not f.descending else ""),
         }
         for key, label in reports.SORTS.items()
         if not (key == "unit" and data.single_unit)
     ]
-    return render(request, "projects/reports/summary.html", {
-        "summary": data, "columns": columns, "status_choices": SelfAssessment.Status.choices,
-        "grades": reports.GRADES, "query": data.filters.query(),
-    })
+    return render(
+        request,
+        "projects/reports/summary.html",
+        {
+            "summary": data,
+            "columns": columns,
+            "status_choices": SelfAssessment.Status.choices,
+            "grades": reports.GRADES,
+            "query": data.filters.query(),
+        },
+    )
 
 
 @login_required

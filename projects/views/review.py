@@ -35,18 +35,24 @@ class ReviewForm(forms.Form):
         },
     )
     review_score = forms.CharField(
-        label=gettext_lazy("审核得分"), required=False, max_length=20,
+        label=gettext_lazy("审核得分"),
+        required=False,
+        max_length=20,
         help_text=gettext_lazy("审核人自己的评分（0–100），与单位自评得分分开保存；可不填。"),
         widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "form-control"}),
     )
     review_opinion = forms.CharField(
-        label=gettext_lazy("审核意见"), required=False, max_length=4000,
+        label=gettext_lazy("审核意见"),
+        required=False,
+        max_length=4000,
         help_text=gettext_lazy("随自评表存档的审核意见。"),
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         error_messages={"max_length": gettext_lazy("审核意见最多 %(limit_value)d 个字（现在 %(show_value)d 个）。")},
     )
     comment = forms.CharField(
-        label=gettext_lazy("处理说明 / 退回意见"), required=False, max_length=4000,
+        label=gettext_lazy("处理说明 / 退回意见"),
+        required=False,
+        max_length=4000,
         help_text=gettext_lazy("告诉填报单位需要修改什么；退回修改时必须填写。"),
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         error_messages={"max_length": gettext_lazy("处理说明最多 %(limit_value)d 个字（现在 %(show_value)d 个）。")},
@@ -64,7 +70,8 @@ class ReopenForm(forms.Form):
         widget=forms.HiddenInput, error_messages=ReviewForm.base_fields["version"].error_messages
     )
     comment = forms.CharField(
-        label=gettext_lazy("重新打开的理由"), max_length=4000,
+        label=gettext_lazy("重新打开的理由"),
+        max_length=4000,
         help_text=gettext_lazy("写明为什么要重新打开这份已审核的自评表；理由会记入状态记录。"),
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         error_messages={"required": gettext_lazy("重新打开已审核的自评表必须填写理由。")},
@@ -90,8 +97,11 @@ def queue(request):
     page = Paginator(qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     rules = current_rules()
     rows = [
-        (a, evaluate(a, rules, funding_lines=a.funding_lines.all(), indicators=a.indicators.all()),
-         access.can_review(user, a))
+        (
+            a,
+            evaluate(a, rules, funding_lines=a.funding_lines.all(), indicators=a.indicators.all()),
+            access.can_review(user, a),
+        )
         for a in page.object_list
     ]
     return render(request, "projects/review_queue.html", {"page": page, "rows": rows})
@@ -109,11 +119,13 @@ def _page(request, assessment, *, review_form=None, reopen_form=None, error=None
     can_review = access.can_review(user, assessment)
     can_reopen = access.can_reopen(user, assessment)
     if review_form is None and can_review:
-        review_form = ReviewForm(initial={
-            "version": assessment.version,
-            "review_score": "" if assessment.review_score is None else assessment.review_score.normalize(),
-            "review_opinion": assessment.review_opinion,
-        })
+        review_form = ReviewForm(
+            initial={
+                "version": assessment.version,
+                "review_score": "" if assessment.review_score is None else assessment.review_score.normalize(),
+                "review_opinion": assessment.review_opinion,
+            }
+        )
     if reopen_form is None and can_reopen:
         reopen_form = ReopenForm(initial={"version": assessment.version})
     # A form that can no longer be acted on (decided meanwhile) has no input fields any more: what was
@@ -125,22 +137,27 @@ def _page(request, assessment, *, review_form=None, reopen_form=None, error=None
         for name in ("review_score", "review_opinion", "comment")
         if name in form.fields and form.data.get(name, "").strip()
     ]
-    return render(request, "projects/review_detail.html", {
-        "assessment": assessment,
-        "funding": funding,
-        "indicators": indicators,
-        "evaluation": evaluation,
-        "status_changes": data.status_changes,
-        "diff": history.submission_diff(data),
-        "history_events": history.timeline(data),
-        "history_loaded": True,
-        "can_review": can_review,
-        "can_reopen": can_reopen,
-        "review_form": review_form if can_review else None,
-        "reopen_form": reopen_form if can_reopen else None,
-        "error": error,
-        "unsent": unsent,
-    }, status=status)
+    return render(
+        request,
+        "projects/review_detail.html",
+        {
+            "assessment": assessment,
+            "funding": funding,
+            "indicators": indicators,
+            "evaluation": evaluation,
+            "status_changes": data.status_changes,
+            "diff": history.submission_diff(data),
+            "history_events": history.timeline(data),
+            "history_loaded": True,
+            "can_review": can_review,
+            "can_reopen": can_reopen,
+            "review_form": review_form if can_review else None,
+            "reopen_form": reopen_form if can_reopen else None,
+            "error": error,
+            "unsent": unsent,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -188,10 +205,15 @@ def _decide(request, pk, action):
 def _approve_or_return(request, pk, transition, message):
     """Approve or return (`transition`: workflow.approve / workflow.return_for_changes), then back to the
     queue with `message` (placeholders: name, year of the decided form)."""
+
     def act(user, pk, data):
         done = transition(
-            user, pk, comment=data["comment"], version=data["version"],
-            review_score=data["review_score"], review_opinion=data["review_opinion"],
+            user,
+            pk,
+            comment=data["comment"],
+            version=data["version"],
+            review_score=data["review_score"],
+            review_opinion=data["review_opinion"],
         )
         messages.success(request, message % {"name": done.project.name, "year": done.year})
         return redirect("review_queue")
@@ -202,9 +224,7 @@ def _approve_or_return(request, pk, transition, message):
 @login_required
 @require_POST
 def approve(request, pk):
-    return _approve_or_return(
-        request, pk, workflow.approve, _("已审核通过“%(name)s”（%(year)s 年度），自评表已锁定。")
-    )
+    return _approve_or_return(request, pk, workflow.approve, _("已审核通过“%(name)s”（%(year)s 年度），自评表已锁定。"))
 
 
 @login_required
@@ -220,7 +240,10 @@ def return_for_changes(request, pk):
 def record(request, pk):
     def act(user, pk, data):
         _done, changed = workflow.record_review(
-            user, pk, version=data["version"], review_score=data["review_score"],
+            user,
+            pk,
+            version=data["version"],
+            review_score=data["review_score"],
             review_opinion=data["review_opinion"],
         )
         if changed:
@@ -242,12 +265,16 @@ def reopen(request, pk):
     if not form.is_valid():
         return _invalid(request, assessment, form, "reopen_form")
     try:
-        workflow.reopen(request.user, assessment.pk, comment=form.cleaned_data["comment"],
-                        version=form.cleaned_data["version"])
+        workflow.reopen(
+            request.user, assessment.pk, comment=form.cleaned_data["comment"], version=form.cleaned_data["version"]
+        )
     except Refused as refused:
         return _refused(request, assessment.pk, refused, form, "reopen_form")
-    messages.success(request, _("已重新打开“%(name)s”（%(year)s 年度），状态改为“已退回”，填报单位可以修改后重新提交。")
-                     % {"name": assessment.project.name, "year": assessment.year})
+    messages.success(
+        request,
+        _("已重新打开“%(name)s”（%(year)s 年度），状态改为“已退回”，填报单位可以修改后重新提交。")
+        % {"name": assessment.project.name, "year": assessment.year},
+    )
     return redirect("review_detail", pk=assessment.pk)
 
 
@@ -264,4 +291,3 @@ def assessment_history(request, pk):
     if request.headers.get("HX-Request"):
         return render(request, "projects/partials/history.html#history-list", context)
     return render(request, "projects/review_history.html", context)
-

@@ -17,8 +17,15 @@ class ScoringRulesForm(forms.ModelForm):
     class Meta:
         model = ScoringRules
         fields = [
-            "funding_score_places", "funding_weight", "output_weight", "benefit_weight", "satisfaction_weight",
-            "excellent_min", "good_min", "fair_min", "score_tolerance",
+            "funding_score_places",
+            "funding_weight",
+            "output_weight",
+            "benefit_weight",
+            "satisfaction_weight",
+            "excellent_min",
+            "good_min",
+            "fair_min",
+            "score_tolerance",
         ]
         widgets = {"funding_score_places": forms.RadioSelect}
 
@@ -72,5 +79,6 @@ def scoring_rules(request):
             request, _("评分规则已保存；系统计算的执行率得分、总分和等级按新规则显示，单位填报的数字不变。")
         )
         return redirect("scoring_rules")
-    return render(request, "projects/scoring_rules.html", {"form": form, "rules": rules},
-                  status=400 if form.is_bound else 200)
+    return render(
+        request, "projects/scoring_rules.html", {"form": form, "rules": rules}, status=400 if form.is_bound else 200
+    )

@@ -10,5 +10,9 @@ from .excel import import_page
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload_json(request):
-    return import_page(request, "projects/uploads/upload_json.html", lambda upload: [("", uploads.read_json(upload))],
-                       max_size=excel.human_size(uploads.MAX_JSON_BYTES))
+    return import_page(
+        request,
+        "projects/uploads/upload_json.html",
+        lambda upload: [("", uploads.read_json(upload))],
+        max_size=excel.human_size(uploads.MAX_JSON_BYTES),
+    )

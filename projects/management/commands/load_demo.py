@@ -31,15 +31,19 @@ class Command(BaseCommand):
         with DEMO_FILE.open(encoding="utf-8") as stream:
             document = json.load(stream)
         existing = set(SelfAssessment.objects.values_list("project__name", "year"))
-        document["assessments"] = [
-            a for a in document["assessments"] if (a["project"], a["year"]) not in existing
-        ]
+        document["assessments"] = [a for a in document["assessments"] if (a["project"], a["year"]) not in existing]
         imported = interchange.import_document(document) if document["assessments"] else []
         first = document["assessments"][0] if document["assessments"] else None
-        department = Unit.objects.get(name=first["competent_department"]) if first else Unit.objects.filter(
-            kind=Unit.Kind.DEPARTMENT).first()
-        unit = Unit.objects.get(name=first["implementing_unit"]) if first else Unit.objects.filter(
-            kind=Unit.Kind.IMPLEMENTING).first()
+        department = (
+            Unit.objects.get(name=first["competent_department"])
+            if first
+            else Unit.objects.filter(kind=Unit.Kind.DEPARTMENT).first()
+        )
+        unit = (
+            Unit.objects.get(name=first["implementing_unit"])
+            if first
+            else Unit.objects.filter(kind=Unit.Kind.IMPLEMENTING).first()
+        )
         finance, _ = Unit.objects.get_or_create(name=FINANCE, defaults={"kind": Unit.Kind.FINANCE})
 
         users = {}
@@ -70,9 +74,11 @@ class Command(BaseCommand):
                 self._move(assessment, ["submitted", "approved"], users, now)
             elif i < 7:
                 self._move(assessment, ["submitted"], users, now)
-        self.stdout.write(self.style.SUCCESS(
-            f"已载入 {len(imported)} 份演示自评表；账号 preparer / reviewer / admin，密码 {PASSWORD}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"已载入 {len(imported)} 份演示自评表；账号 preparer / reviewer / admin，密码 {PASSWORD}"
+            )
+        )
 
     def _finance_group(self):
         """Every permission on the product's models and on user accounts, for the Django admin."""
@@ -85,7 +91,10 @@ class Command(BaseCommand):
         for step in steps:
             user = users["reviewer"] if step == "approved" else users["preparer"]
             StatusChange.objects.create(
-                assessment=assessment, from_status=status, to_status=step, user=user,
+                assessment=assessment,
+                from_status=status,
+                to_status=step,
+                user=user,
                 comment="演示数据：该表已公开发布，按原表存档"
                 if step == "approved"
                 else "演示数据：导入已公开的自评表",

@@ -17,17 +17,18 @@ class Command(BaseCommand):
         parser.add_argument("--unit", help="单位名称（实施单位，或主管部门：含其主管及下属单位的项目）")
         parser.add_argument("--project", help="项目名称")
         parser.add_argument(
-            "--status", action="append", choices=[c for c, _label in SelfAssessment.Status.choices],
+            "--status",
+            action="append",
+            choices=[c for c, _label in SelfAssessment.Status.choices],
             help="只打印该状态的表（可重复；默认全部状态）",
         )
         parser.add_argument("--workers", type=int, help="并行进程数（默认：本机可用的 CPU 核数）")
         parser.add_argument("-o", "--output", help="输出的 PDF 文件")
-        parser.add_argument(
-            "--check", action="store_true", help="只检查字体与 HarfBuzz 子集化是否就绪（不生成 PDF）"
-        )
+        parser.add_argument("--check", action="store_true", help="只检查字体与 HarfBuzz 子集化是否就绪（不生成 PDF）")
 
-    def handle(self, *args, year=None, unit=None, project=None, status=None, workers=None, output=None,
-               check=False, **options):
+    def handle(
+        self, *args, year=None, unit=None, project=None, status=None, workers=None, output=None, check=False, **options
+    ):
         if check:
             return self._check()
         if not output:
