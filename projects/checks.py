@@ -10,66 +10,27 @@ message in the active language that says where and what, and the field it belong
   indicators (the list as a whole), total, weights.
 
 Order: funding first, then the goals, then the indicators in row order, then the totals.
-Messages are Chinese source strings (gettext); the labels of the codes are in LABELS.
+Messages are Chinese source strings (gettext); the labels of the codes come from projects.schema.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
 from decimal import Decimal
+from fnmatch import fnmatchcase
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from . import scoring
-from .scoring import DEFAULT_RULES, Check, Evaluation, FormInput, IndicatorRow, Rules, Suggestion
+from . import schema, scoring, validation
+from .labels import label
+from .schema import COLUMN_CODES, Path
+from .scoring import DEFAULT_RULES, Basis, Check, Evaluation, FormInput, IndicatorRow, Rules, Suggestion
 
 ERROR = "error"
 WARNING = "warning"
 
-# Chinese labels of the codes (一级, 二级, funding source, funding column), as printed on the form.
-LABELS = {
-    "output": gettext_lazy("产出指标"),
-    "benefit": gettext_lazy("效益指标"),
-    "satisfaction": gettext_lazy("满意度指标"),
-    "quantity": gettext_lazy("数量指标"),
-    "quality": gettext_lazy("质量指标"),
-    "timeliness": gettext_lazy("时效指标"),
-    "cost": gettext_lazy("成本指标"),
-    "economic": gettext_lazy("经济效益指标"),
-    "social": gettext_lazy("社会效益指标"),
-    "ecological": gettext_lazy("生态效益指标"),
-    "sustainable": gettext_lazy("可持续影响指标"),
-    "service_satisfaction": gettext_lazy("服务对象满意度指标"),
-    "total": gettext_lazy("年度资金总额"),
-    "current_appropriation": gettext_lazy("其中：当年财政拨款"),
-    "carryover": gettext_lazy("上年结转资金"),
-    "other": gettext_lazy("其他资金"),
-    "initial_budget": gettext_lazy("年初预算数"),
-    "annual_budget": gettext_lazy("全年预算数"),
-    "executed": gettext_lazy("全年执行数"),
-    "achieved": gettext_lazy("达成"),
-    "partial": gettext_lazy("部分达成"),
-    "not_achieved": gettext_lazy("未达成"),
-}
-
-# Column headings of an indicator row.
-CELL_LABELS = {
-    "level1": gettext_lazy("一级指标"),
-    "level2": gettext_lazy("二级指标"),
-    "name": gettext_lazy("三级指标"),
-    "target": gettext_lazy("年度指标值"),
-    "actual": gettext_lazy("实际完成值"),
-    "weight": gettext_lazy("分值"),
-    "score": gettext_lazy("得分"),
-    "deviation": gettext_lazy("偏差原因分析及改进措施"),
-}
-
-COLUMNS = ("initial_budget", "annual_budget", "executed")
-
-
-def label(code: str) -> str:
-    """The Chinese label of a code in the active language; the code itself when unknown."""
-    return str(LABELS.get(code, code))
+__all__ = ["ERROR", "WARNING", "describe", "evaluate", "label", "without_refused_input"]
 
 
 def evaluate(form: FormInput, rules: Rules = DEFAULT_RULES) -> Evaluation:
@@ -95,7 +56,7 @@ def evaluate(form: FormInput, rules: Rules = DEFAULT_RULES) -> Evaluation:
 
 
 def _n(value: Decimal | None) -> str:
-    return scoring.format_decimal(value)
+    return scoring.format_decimal(value)  # shown as the clerk writes it: 13.50 -> "13.5"
 
 
 def _blank(text: str) -> bool:
@@ -113,20 +74,20 @@ def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, compute
         rows.setdefault(row.source, row)
     total = rows.get("total")
 
-    for column in COLUMNS:
+    for column in COLUMN_CODES:
         if total is None or getattr(total, column) is None:
             checks.append(
                 Check(
                     "amount_missing",
                     ERROR,
                     _("%(source)s的%(column)s未填写") % {"source": label("total"), "column": label(column)},
-                    f"funding.total.{column}",
+                    schema.funding("total", column),
                 )
             )
 
-    for source in scoring.FUNDING_SOURCES:
+    for source in schema.SOURCE_CODES:
         row = rows.get(source)
-        for column in COLUMNS:
+        for column in COLUMN_CODES:
             value = getattr(row, column) if row else None
             if value is not None and value < 0:
                 checks.append(
@@ -135,12 +96,12 @@ def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, compute
                         ERROR,
                         _("%(source)s的%(column)s %(value)s 为负数")
                         % {"source": label(source), "column": label(column), "value": _n(value)},
-                        f"funding.{source}.{column}",
+                        schema.funding(source, column),
                     )
                 )
 
-    for column in COLUMNS:
-        parts = {s: getattr(rows[s], column) if s in rows else None for s in scoring.SUB_SOURCES}
+    for column in COLUMN_CODES:
+        parts = {s: getattr(rows[s], column) if s in rows else None for s in schema.SUB_SOURCES}
         if all(value is None for value in parts.values()):
             continue
         expected = sum((value or scoring.ZERO for value in parts.values()), scoring.ZERO)
@@ -158,11 +119,12 @@ def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, compute
                         "parts": " + ".join(f"{label(s)} {_n(v or scoring.ZERO)}" for s, v in parts.items()),
                         "sum": _n(expected),
                     },
-                    f"funding.total.{column}",
+                    schema.funding("total", column),
+                    reads=(schema.funding("*", column),),
                 )
             )
 
-    for source in scoring.FUNDING_SOURCES:
+    for source in schema.SOURCE_CODES:
         row = rows.get(source)
         if row is None or row.executed is None or row.annual_budget is None:
             continue
@@ -177,7 +139,8 @@ def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, compute
                         "executed": _n(row.executed),
                         "budget": _n(row.annual_budget),
                     },
-                    f"funding.{source}.executed",
+                    schema.funding(source, "executed"),
+                    reads=(schema.funding(source, "executed"), schema.funding(source, "annual_budget")),
                 )
             )
 
@@ -187,7 +150,7 @@ def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, compute
                 "budget_zero",
                 WARNING,
                 _("%(source)s的全年预算数为 0，无法计算执行率") % {"source": label("total")},
-                "funding.total.annual_budget",
+                schema.funding("total", "annual_budget"),
             )
         )
 
@@ -199,7 +162,7 @@ def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, compute
                 "required_missing",
                 ERROR,
                 _("%(source)s的分值未填写") % {"source": label("total")},
-                "funding_weight",
+                schema.FUNDING_WEIGHT,
             )
         )
     elif form.funding_weight != rules.funding_weight:
@@ -209,7 +172,7 @@ def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, compute
                 WARNING,
                 _("执行率的分值为 %(weight)s，与规定的 %(default)s 不同")
                 % {"weight": _n(form.funding_weight), "default": _n(rules.funding_weight)},
-                "funding_weight",
+                schema.FUNDING_WEIGHT,
             )
         )
 
@@ -220,18 +183,20 @@ def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, compute
                 "required_missing",
                 ERROR,
                 _("%(source)s的得分未填写") % {"source": label("total")},
-                "funding.score",
+                schema.FUNDING_SCORE,
             )
         )
     else:
-        if form.funding_score > weight:
+        try:
+            validation.score_within_weight(form.funding_score, weight)
+        except validation.Invalid as refusal:
             checks.append(
                 Check(
                     "funding_score_exceeds_weight",
                     ERROR,
-                    _("%(source)s的得分 %(score)s 超过分值 %(weight)s")
-                    % {"source": label("total"), "score": _n(form.funding_score), "weight": _n(weight)},
-                    "funding.score",
+                    _("%(where)s的%(problem)s") % {"where": label("total"), "problem": refusal.message},
+                    schema.FUNDING_SCORE,
+                    reads=(schema.FUNDING_SCORE, schema.FUNDING_WEIGHT),
                 )
             )
         if computed is not None and form.funding_score != computed:
@@ -250,7 +215,9 @@ def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, compute
                         "rate": rate,
                         "weight": _n(weight),
                     },
-                    "funding.score",
+                    schema.FUNDING_SCORE,
+                    reads=(*RATE_READS, schema.FUNDING_SCORE, schema.FUNDING_WEIGHT),
+                    computed=True,
                 )
             )
     return checks
@@ -267,7 +234,8 @@ def _printed_rate_checks(form: FormInput, rate: Decimal | None) -> list[Check]:
                 "printed_value_unreadable",
                 WARNING,
                 _("填报的执行率“%(printed)s”无法识别为百分数") % {"printed": printed},
-                "funding.total",
+                schema.EXECUTION_RATE,
+                reads=(),
             )
         ]
     ratio = scoring.execution_ratio(form.funding)
@@ -282,7 +250,9 @@ def _printed_rate_checks(form: FormInput, rate: Decimal | None) -> list[Check]:
             WARNING,
             _("填报的执行率 %(printed)s 与 全年执行数/全年预算数 = %(rate)s%% 不一致")
             % {"printed": printed, "rate": rate},
-            "funding.total",
+            schema.EXECUTION_RATE,
+            reads=RATE_READS,
+            computed=True,
         )
     ]
 
@@ -294,9 +264,9 @@ def _printed_rate_checks(form: FormInput, rate: Decimal | None) -> list[Check]:
 def _goal_checks(form: FormInput) -> list[Check]:
     checks = []
     if _blank(form.goal_expected):
-        checks.append(Check("required_missing", ERROR, _("年度总体目标的预期目标未填写"), "goal_expected"))
+        checks.append(Check("required_missing", ERROR, _("年度总体目标的预期目标未填写"), schema.GOAL_EXPECTED))
     if _blank(form.goal_actual):
-        checks.append(Check("required_missing", ERROR, _("年度总体目标的实际完成情况未填写"), "goal_actual"))
+        checks.append(Check("required_missing", ERROR, _("年度总体目标的实际完成情况未填写"), schema.GOAL_ACTUAL))
     return checks
 
 
@@ -312,7 +282,7 @@ def _where(number: int, row: IndicatorRow) -> str:
 
 def _indicator_checks(form: FormInput, rules: Rules, suggestions: list[Suggestion]) -> list[Check]:
     if not form.indicators:
-        return [Check("no_indicators", ERROR, _("没有填写任何绩效指标"), "indicators")]
+        return [Check("no_indicators", ERROR, _("没有填写任何绩效指标"), schema.INDICATORS)]
     checks: list[Check] = []
     for number, (row, suggestion) in enumerate(zip(form.indicators, suggestions, strict=True), start=1):
         checks += _row_checks(number, row, rules, suggestion)
@@ -321,7 +291,7 @@ def _indicator_checks(form: FormInput, rules: Rules, suggestions: list[Suggestio
 
 def _row_checks(number: int, row: IndicatorRow, rules: Rules, suggestion: Suggestion) -> list[Check]:
     where = _where(number, row)
-    prefix = f"indicators.{row.key}"
+    key = row.key
     checks: list[Check] = []
     filled = {
         "level1": not _blank(row.level1),
@@ -334,35 +304,45 @@ def _row_checks(number: int, row: IndicatorRow, rules: Rules, suggestion: Sugges
     }
     for cell, ok in filled.items():
         if not ok:
+            path = schema.indicator(key, cell)
+            value_cell = schema.VALUE_OF_TEXT.get(cell)
             checks.append(
                 Check(
                     "required_missing",
                     ERROR,
-                    _("%(where)s的%(cell)s未填写") % {"where": where, "cell": CELL_LABELS[cell]},
-                    f"{prefix}.{cell}",
+                    _("%(where)s的%(cell)s未填写") % {"where": where, "cell": _(schema.INDICATOR[cell].label)},
+                    path,
+                    # 年度指标值 / 实际完成值 count as filled in through their 目标数值 / 完成数值 too.
+                    reads=(path, schema.indicator(key, value_cell)) if value_cell else (),
                 )
             )
 
-    if filled["level1"] and filled["level2"] and scoring.LEVEL2_PARENT.get(row.level2) != row.level1:
-        parent = scoring.LEVEL2_PARENT.get(row.level2)
-        message = _("%(where)s的二级指标“%(level2)s”不属于一级指标“%(level1)s”") % {
-            "where": where,
-            "level2": label(row.level2),
-            "level1": label(row.level1),
-        }
-        if parent:
-            message += _("（应属于“%(parent)s”）") % {"parent": label(parent)}
-        checks.append(Check("level2_not_under_level1", ERROR, message, f"{prefix}.level2"))
+    if filled["level1"] and filled["level2"]:
+        try:
+            validation.level2_under_level1(row.level1, row.level2)
+        except validation.Invalid as refusal:
+            checks.append(
+                Check(
+                    "level2_not_under_level1",
+                    ERROR,
+                    _("%(where)s的%(problem)s") % {"where": where, "problem": refusal.message},
+                    schema.indicator(key, "level2"),
+                    reads=(schema.indicator(key, "level1"), schema.indicator(key, "level2")),
+                )
+            )
 
     if row.weight is not None and row.score is not None:
-        values = {"where": where, "score": _n(row.score), "weight": _n(row.weight)}
-        if row.score > row.weight:
+        score_and_weight = (schema.indicator(key, "score"), schema.indicator(key, "weight"))
+        try:
+            validation.score_within_weight(row.score, row.weight)
+        except validation.Invalid as refusal:
             checks.append(
                 Check(
                     "score_exceeds_weight",
                     ERROR,
-                    _("%(where)s的得分 %(score)s 超过分值 %(weight)s") % values,
-                    f"{prefix}.score",
+                    _("%(where)s的%(problem)s") % {"where": where, "problem": refusal.message},
+                    schema.indicator(key, "score"),
+                    reads=score_and_weight,
                 )
             )
         if row.score < row.weight and _blank(row.deviation):
@@ -370,13 +350,17 @@ def _row_checks(number: int, row: IndicatorRow, rules: Rules, suggestion: Sugges
                 Check(
                     "deviation_missing",
                     ERROR,
-                    _("%(where)s的得分 %(score)s 低于分值 %(weight)s，须填写偏差原因分析及改进措施") % values,
-                    f"{prefix}.deviation",
+                    _("%(where)s的得分 %(score)s 低于分值 %(weight)s，须填写偏差原因分析及改进措施")
+                    % {"where": where, "score": _n(row.score), "weight": _n(row.weight)},
+                    schema.indicator(key, "deviation"),
+                    reads=(schema.indicator(key, "deviation"), *score_and_weight),
                 )
             )
 
+    # A suggestion reads the whole row: it is not compared while any cell of the row is refused.
+    whole_row = (schema.indicator(key, "*"),)
     if row.score is not None and suggestion.score is not None:
-        if row.nature == "qualitative":
+        if row.nature == schema.QUALITATIVE:
             if not scoring.within_band(row.score, suggestion, rules):
                 checks.append(
                     Check(
@@ -390,7 +374,8 @@ def _row_checks(number: int, row: IndicatorRow, rules: Rules, suggestion: Sugges
                             "low": _n(suggestion.low),
                             "high": _n(suggestion.high),
                         },
-                        f"{prefix}.score",
+                        schema.indicator(key, "score"),
+                        reads=whole_row,
                     )
                 )
         elif abs(row.score - suggestion.score) > rules.score_tolerance:
@@ -407,9 +392,10 @@ def _row_checks(number: int, row: IndicatorRow, rules: Rules, suggestion: Sugges
                         "score": _n(row.score),
                         "suggested": _n(suggestion.score),
                         "tolerance": _n(rules.score_tolerance),
-                        "basis": suggestion.basis,
+                        "basis": describe(suggestion.basis),
                     },
-                    f"{prefix}.score",
+                    schema.indicator(key, "score"),
+                    reads=whole_row,
                 )
             )
     return checks
@@ -430,13 +416,14 @@ def _total_checks(form: FormInput, rules: Rules, total: Decimal) -> list[Check]:
                 "weights_total",
                 ERROR,
                 _("执行率与各项指标的分值合计为 %(sum)s，应为 100") % {"sum": _n(weights)},
-                "weights",
+                schema.WEIGHTS,
+                reads=WEIGHTS_READS,
             )
         )
 
     if form.indicators:
-        extra = [code for code in rules.level1_weights if code not in scoring.LEVEL1_ORDER]
-        for level1 in (*scoring.LEVEL1_ORDER, *extra):
+        extra = [code for code in rules.level1_weights if code not in schema.LEVEL1_ORDER]
+        for level1 in (*schema.LEVEL1_ORDER, *extra):
             rows = [row for row in form.indicators if row.level1 == level1]
             default = rules.level1_weights.get(level1)
             if not rows:
@@ -446,7 +433,7 @@ def _total_checks(form: FormInput, rules: Rules, total: Decimal) -> list[Check]:
                             "level1_missing",
                             WARNING,
                             _("没有填写%(level1)s") % {"level1": label(level1)},
-                            "indicators",
+                            schema.INDICATORS,
                         )
                     )
                 continue
@@ -458,7 +445,8 @@ def _total_checks(form: FormInput, rules: Rules, total: Decimal) -> list[Check]:
                         WARNING,
                         _("%(level1)s的分值合计为 %(sum)s，与规定的 %(default)s 不同")
                         % {"level1": label(level1), "sum": _n(weight), "default": _n(default)},
-                        "weights",
+                        schema.WEIGHTS,
+                        reads=WEIGHTS_READS,
                     )
                 )
 
@@ -471,7 +459,8 @@ def _total_checks(form: FormInput, rules: Rules, total: Decimal) -> list[Check]:
                     "printed_value_unreadable",
                     WARNING,
                     _("填报的总分“%(printed)s”无法识别为数字") % {"printed": printed},
-                    "total",
+                    schema.TOTAL_SCORE,
+                    reads=(),
                 )
             )
         elif value != total:
@@ -481,7 +470,121 @@ def _total_checks(form: FormInput, rules: Rules, total: Decimal) -> list[Check]:
                     WARNING,
                     _("填报的总分 %(printed)s 与计算的总分 %(total)s 不一致（资金得分按执行率计算，加各项指标得分）")
                     % {"printed": printed, "total": _n(total)},
-                    "total",
+                    schema.TOTAL_SCORE,
+                    reads=TOTAL_READS,
+                    computed=True,
                 )
             )
     return checks
+
+
+# ---------------------------------------------------------------------------------------------------------
+# What each computed figure reads (paths, "*" for any one part)
+
+# 执行率 = 全年执行数 / 全年预算数 of the 年度资金总额 row.
+RATE_READS: tuple[str, ...] = (schema.funding("total", "*"),)
+# The funding score: the rate and the block's 分值.
+FUNDING_SCORE_READS: tuple[str, ...] = (*RATE_READS, schema.FUNDING_WEIGHT)
+# 分值 合计: the block's 分值 and every indicator's.
+WEIGHTS_READS: tuple[str, ...] = (schema.FUNDING_WEIGHT, schema.indicator("*", "weight"))
+# 总分 and the grade: the computed funding score and every 分值 and 得分.
+TOTAL_READS: tuple[str, ...] = (
+    *FUNDING_SCORE_READS,
+    schema.FUNDING_SCORE,
+    schema.indicator("*", "weight"),
+    schema.indicator("*", "score"),
+)
+
+
+def reads_any(reads: Iterable[str], cells: set[str]) -> bool:
+    """Whether any of these paths (with "*" for one part) names one of the cells."""
+    for pattern in reads:
+        if "*" not in pattern:
+            if pattern in cells:
+                return True
+            continue
+        parts = pattern.split(".")
+        for cell in cells:
+            names = cell.split(".")
+            if len(names) == len(parts) and all(fnmatchcase(n, p) for n, p in zip(names, parts, strict=True)):
+                return True
+    return False
+
+
+def without_refused_input(result: Evaluation, refused: set[str]) -> Evaluation:
+    """The evaluation of a form some of whose cells were refused (the page could not read what was typed).
+
+    Nothing is computed from refused input: the engine read a refused cell as blank, so every figure that
+    reads one is None (shown "—"), a row's suggestion is replaced by the reason, and every finding that
+    reads one is left out (the input error says what is wrong, not "未填写").
+    """
+    if not refused:
+        return result
+    rows = {Path.parse(cell).row for cell in refused if Path.parse(cell).is_indicator}
+    rate_gone = reads_any(RATE_READS, refused)
+    score_gone = reads_any(FUNDING_SCORE_READS, refused)
+    total_gone = reads_any(TOTAL_READS, refused)
+    unreadable = Suggestion(None, basis=Basis("refused_input"))
+    return dataclasses.replace(
+        result,
+        execution_rate=None if rate_gone else result.execution_rate,
+        funding_score=None if score_gone else result.funding_score,
+        entered_total=None if total_gone else result.entered_total,
+        total_score=None if total_gone else result.total_score,
+        grade="" if total_gone else result.grade,
+        suggestions={key: unreadable if key in rows else s for key, s in result.suggestions.items()},
+        checks=tuple(c for c in result.checks if not reads_any(c.reads or (c.field,), refused)),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# How a suggestion was computed, in words
+
+
+def describe(basis: Basis | None) -> str:
+    """The basis of a suggested 得分 in the active language, for the tooltip and the checks."""
+    if basis is None:
+        return ""
+    reason = basis.reason
+    simple = {
+        "no_weight": _("未填写分值，无法计算"),
+        "negative_weight": _("分值为负数，无法计算"),
+        "zero_weight": _("分值为 0"),
+        "unknown_nature": _("指标性质未知，无法计算"),
+        "not_numbers": _("年度指标值或实际完成值不是数字，无法计算"),
+        "no_achievement": _("定性指标未选择达成程度，无法计算"),
+        "refused_input": _("本行有填写错误，改正后才能计算"),
+    }
+    if reason in simple:
+        return simple[reason]
+    if reason == "units_differ":
+        target_unit, actual_unit = basis.units
+        units = _("、").join((target_unit or _("无"), actual_unit))
+        return _("年度指标值与实际完成值的单位不同（%(units)s），无法推定") % {"units": units}
+    if reason == "qualitative":
+        low_share, high_share = basis.share or (scoring.ZERO, scoring.ZERO)
+        return _(
+            "定性（%(achievement)s）：分值 %(weight)s 的 %(low_pct)s%%–%(high_pct)s%%，"
+            "即 %(low)s–%(high)s 分，建议 %(score)s"
+        ) % {
+            "achievement": label(basis.achievement),
+            "weight": _n(basis.weight),
+            "low_pct": _n(low_share * scoring.HUNDRED),
+            "high_pct": _n(high_share * scoring.HUNDRED),
+            "low": _n(basis.low),
+            "high": _n(basis.high),
+            "score": _n(basis.score),
+        }
+    head = f"{schema.NATURE_SIGNS.get(basis.nature, '')} {_n(basis.target)}{basis.unit}"
+    if basis.inferred:
+        head += _("（按指标值推定）")
+    if reason == "met":
+        return _("%(head)s：已完成，得满分 %(weight)s") % {"head": head, "weight": _n(basis.weight)}
+    if reason == "negative_target":
+        return _("%(head)s：目标为负数，无法按比例计算") % {"head": head}
+    if reason == "negative_values":
+        return _("%(head)s：含负数，无法按比例计算") % {"head": head}
+    if reason == "proportional" and basis.raw is not None:
+        formula = f"{_n(basis.numerator)} ÷ {_n(basis.denominator)} × {_n(basis.weight)}"
+        return f"{head}：{formula} {scoring.approx(basis.raw)} → {_n(basis.score)}"
+    return ""

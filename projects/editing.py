@@ -10,7 +10,6 @@ as typed.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access, checks, scoring, workflow
+from . import access, checks, schema, scoring, workflow
 from .forms import (
     FUNDING_COLUMNS,
     INDICATOR_PREFIX,
@@ -115,55 +114,7 @@ def evaluate(editor: AssessmentEditor, rules: scoring.Rules) -> scoring.Evaluati
     """
     result = checks.evaluate(editor.form_input(), rules)
     invalid = editor.invalid_cells()
-    return _without_refused_input(result, invalid) if invalid else result
-
-
-def _without_refused_input(result: scoring.Evaluation, invalid: set[str]) -> scoring.Evaluation:
-    total_row = any(f"funding.total.{c}" in invalid for c in FUNDING_COLUMNS)
-    funding_weight = "funding_weight" in invalid
-    rows = {cell.split(".")[1] for cell in invalid if cell.startswith("indicators.")}
-    row_weights = any(cell.startswith("indicators.") and cell.endswith(".weight") for cell in invalid)
-    row_scores = any(cell.startswith("indicators.") and cell.endswith(".score") for cell in invalid)
-    rate_gone = total_row
-    computed_gone = total_row or funding_weight
-    total_gone = computed_gone or row_weights or row_scores or "funding.score" in invalid
-    columns_gone = {c for c in FUNDING_COLUMNS if any(f"funding.{s}.{c}" in invalid for s in scoring.FUNDING_SOURCES)}
-
-    def refused(check: scoring.Check) -> bool:
-        parts = check.field.split(".")
-        if check.field in invalid:
-            return True
-        if parts[0] == "indicators" and len(parts) == 3:
-            # 年度指标值 / 实际完成值 count as filled in through their 目标数值 / 完成数值 too.
-            if parts[2] in ("target", "actual") and f"{check.field}_value" in invalid:
-                return True
-            if parts[1] in rows and check.code in ("score_far_from_suggestion", "qualitative_out_of_band"):
-                return True
-        if check.code == "funding_total_mismatch":
-            return parts[-1] in columns_gone
-        if check.code == "funding_score_mismatch":
-            return computed_gone
-        if check.code == "execution_rate_printed_mismatch":
-            return rate_gone
-        if check.code == "funding_score_exceeds_weight":
-            return funding_weight
-        if check.field == "weights":
-            return funding_weight or row_weights
-        if check.field == "total":
-            return total_gone
-        return False
-
-    unreadable = scoring.Suggestion(None, basis=_("本行有填写错误，改正后才能计算"))
-    return dataclasses.replace(
-        result,
-        execution_rate=None if rate_gone else result.execution_rate,
-        funding_score=None if computed_gone else result.funding_score,
-        entered_total=None if total_gone else result.entered_total,
-        total_score=None if total_gone else result.total_score,
-        grade="" if total_gone else result.grade,
-        suggestions={key: unreadable if key in rows else s for key, s in result.suggestions.items()},
-        checks=tuple(c for c in result.checks if not refused(c)),
-    )
+    return checks.without_refused_input(result, invalid)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -246,7 +197,7 @@ def _header_label(editor: AssessmentEditor, name: str) -> str:
 def _stored_header(assessment: SelfAssessment, lines: dict) -> dict:
     """The stored value of every header field of the page."""
     values = {name: getattr(assessment, name) for name in HEADER_FIELDS}
-    for source in scoring.FUNDING_SOURCES:
+    for source in schema.SOURCE_CODES:
         line = lines.get(source)
         for column in FUNDING_COLUMNS:
             values[funding_field_name(source, column)] = getattr(line, column) if line else None
@@ -266,7 +217,7 @@ def _merged_header(editor: AssessmentEditor, assessment, lines, merge: _Merge) -
 
 
 def _write_funding(user, assessment, lines, header, now):
-    for source in scoring.FUNDING_SOURCES:
+    for source in schema.SOURCE_CODES:
         values = {c: header[funding_field_name(source, c)][0] for c in FUNDING_COLUMNS}
         # Constraint funding_score_only_on_total: the 得分 belongs to the 年度资金总额 row.
         values["score"] = header["funding_score"][0] if source == FundingLine.Source.TOTAL else None
@@ -376,7 +327,7 @@ def _reordered(rows: list[_PlannedRow], loaded_order: list[int]) -> bool:
 def _in_stored_order(rows: list[_PlannedRow], others: list[_PlannedRow]) -> list[_PlannedRow]:
     """The stored order (someone else may have changed it), with this page's new rows after the row that
     precedes them on the page."""
-    order = {code: i for i, code in enumerate(scoring.LEVEL1_ORDER)}
+    order = {code: i for i, code in enumerate(schema.LEVEL1_ORDER)}
     existing = [p for p in rows if p.row.pk is not None] + others
     existing.sort(key=lambda p: (order.get(p.values.get("level1", p.row.level1), 0), p.row.position, p.row.pk))
     after: dict[int | None, list[_PlannedRow]] = {}
@@ -708,7 +659,7 @@ def create_assessment(
             raise EditRefused(
                 _("“%(project)s”已有 %(year)s 年度的自评表。") % {"project": project.name, "year": year}
             ) from None
-        for source_code in scoring.FUNDING_SOURCES:
+        for source_code in schema.SOURCE_CODES:
             line = FundingLine(assessment=assessment, source=source_code)
             _stamp(line, user, now)
             line.save()

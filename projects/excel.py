@@ -50,7 +50,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.xml import DEFUSEDXML
 
-from . import checks, interchange, scoring
+from . import checks, interchange, schema, scoring
 from .evaluation import current_rules
 from .interchange import ImportRefused
 from .models import Indicator, SelfAssessment
@@ -327,7 +327,7 @@ def _write_form(ws, form: FormSheet, *, template_rows: int = 0):
         rows = [(indicator.level1, indicator.level2, indicator) for indicator in form.indicators]
     else:
         # The empty template: one row per 二级, under its 一级, as the regulation lists them, and spare rows.
-        rows = [(level1, level2, None) for level2, level1 in scoring.LEVEL2_PARENT.items()]
+        rows = [(level1, level2, None) for level2, level1 in schema.LEVEL2_PARENT.items()]
         rows += [("", "", None)] * template_rows
     last = first + len(rows) - 1
     total_row = last + 1
@@ -365,7 +365,7 @@ def _write_form(ws, form: FormSheet, *, template_rows: int = 0):
     put_text(ws.cell(5, 1), f"{LABEL_FUNDING}\n（{form.amount_unit}）")
     for col, heading in FUNDING_HEADINGS.items():
         put_text(ws.cell(5, col), heading)
-    for offset, source in enumerate(scoring.FUNDING_SOURCES):
+    for offset, source in enumerate(schema.SOURCE_CODES):
         put_text(ws.cell(6 + offset, 2), FUNDING_LABELS[source])
         line = form.funding.get(source) or FundingLineData()
         for col, attr in FUNDING_COLUMNS.items():
@@ -486,8 +486,8 @@ def _merge_runs(ws, first, last, col, group_col=None):
 
 
 def _validations(ws, first, last):
-    level1 = ",".join(checks.label(value) for value in scoring.LEVEL1_ORDER)
-    level2 = ",".join(checks.label(value) for value in scoring.LEVEL2_PARENT)
+    level1 = ",".join(checks.label(value) for value in schema.LEVEL1_ORDER)
+    level2 = ",".join(checks.label(value) for value in schema.LEVEL2_PARENT)
     for col, options, title in (
         (2, level1, "一级指标"),
         (3, level2, "二级指标"),
@@ -1171,7 +1171,7 @@ class _SheetReader:
                     )
         funding = [
             {"source": source, **{attr: _text_of(value) for attr, value in lines.get(source, {}).items()}}
-            for source in scoring.FUNDING_SOURCES
+            for source in schema.SOURCE_CODES
             if source in lines
         ]
         return funding, weight, score, rate_cell
@@ -1251,7 +1251,7 @@ class _SheetReader:
                 level1 = ""
             if (row, 3) in self.cells:
                 level2 = self._level(row, 3, level2_map, "二级指标") or ""
-                if level1 and level2 and scoring.LEVEL2_PARENT[level2] != level1:
+                if level1 and level2 and schema.LEVEL2_PARENT[level2] != level1:
                     self.problem(
                         row,
                         3,
@@ -1259,7 +1259,7 @@ class _SheetReader:
                         % {
                             "l2": checks.label(level2),
                             "l1": checks.label(level1),
-                            "parent": checks.label(scoring.LEVEL2_PARENT[level2]),
+                            "parent": checks.label(schema.LEVEL2_PARENT[level2]),
                         },
                     )
             elif level2 is None:

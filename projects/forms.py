@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import access, checks, scoring
+from . import access, checks, labels, schema, scoring
 from .models import FundingLine, Indicator, Project, SelfAssessment
 
 # Messages say what is wrong in a clerk's words; the page shows them next to the field and, in the
@@ -177,7 +177,7 @@ def funding_field_name(source: str, column: str) -> str:
 # The header fields by the name the checks give them (scoring.Check.field), where it differs.
 HEADER_CHECK_FIELDS = {
     "funding_score": "funding.score",
-    **{funding_field_name(s, c): f"funding.{s}.{c}" for s in scoring.FUNDING_SOURCES for c in FUNDING_COLUMNS},
+    **{funding_field_name(s, c): f"funding.{s}.{c}" for s in schema.SOURCE_CODES for c in FUNDING_COLUMNS},
 }
 
 
@@ -202,9 +202,9 @@ class AssessmentForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for source in scoring.FUNDING_SOURCES:
+        for source in schema.SOURCE_CODES:
             for column in FUNDING_COLUMNS:
-                field = amount_field(f"{checks.LABELS[source]} {checks.LABELS[column]}")
+                field = amount_field(labels.funding_cell(source, column))
                 self.fields[funding_field_name(source, column)] = field
 
     @classmethod
@@ -219,7 +219,7 @@ class AssessmentForm(forms.Form):
             "goal_expected": assessment.goal_expected,
             "goal_actual": assessment.goal_actual,
         }
-        for source in scoring.FUNDING_SOURCES:
+        for source in schema.SOURCE_CODES:
             for column in FUNDING_COLUMNS:
                 line = lines.get(source)
                 initial[funding_field_name(source, column)] = shown(getattr(line, column) if line else None)
@@ -228,8 +228,8 @@ class AssessmentForm(forms.Form):
     def funding_cells(self):
         """[(source, label, [bound field per column])] in the printed order, for the template."""
         return [
-            (source, checks.LABELS[source], [self[funding_field_name(source, c)] for c in FUNDING_COLUMNS])
-            for source in scoring.FUNDING_SOURCES
+            (source, labels.label(source), [self[funding_field_name(source, c)] for c in FUNDING_COLUMNS])
+            for source in schema.SOURCE_CODES
         ]
 
 
@@ -336,7 +336,7 @@ class IndicatorForm(forms.Form):
             self.add_error("level1", gettext("请选择一级指标"))
         if not level2:
             self.add_error("level2", gettext("请选择二级指标"))
-        elif level1 and scoring.LEVEL2_PARENT.get(level2) != level1:
+        elif level1 and schema.LEVEL2_PARENT.get(level2) != level1:
             # Constraint indicator_level2_under_level1 (财预〔2020〕10号: 二级 belongs to a fixed 一级).
             self.add_error(
                 "level2",
@@ -390,6 +390,7 @@ class Row:
     index: int | str
     number: int | str
     suggestion: scoring.Suggestion | None = None
+    basis: str = ""  # how the suggestion was computed, in the active language (the tooltip)
     error_count: int = 0
     warning_count: int = 0
 
@@ -540,7 +541,7 @@ class AssessmentEditor:
 
     def rows(self) -> list[Row]:
         """Rows not marked deleted, grouped by 一级 (产出, 效益, 满意度) and in the clerk's order within."""
-        order = {code: i for i, code in enumerate(scoring.LEVEL1_ORDER)}
+        order = {code: i for i, code in enumerate(schema.LEVEL1_ORDER)}
         live = [
             (index, form) for index, form in enumerate(self.indicators.forms) if not self.indicators.is_deleted(form)
         ]
@@ -579,9 +580,10 @@ class AssessmentEditor:
                 tally[0 if check.severity == checks.ERROR else 1] += 1
         for row in rows:
             row.suggestion = evaluation.suggestions.get(row.key)
+            row.basis = checks.describe(row.suggestion.basis) if row.suggestion else ""
             row.error_count, row.warning_count = counts.get(row.key, (0, 0))
         out = []
-        for code in scoring.LEVEL1_ORDER:
+        for code in schema.LEVEL1_ORDER:
             mine = [r for r in rows if self._section_of(r) == code]
             out.append(
                 Section(
@@ -606,7 +608,7 @@ class AssessmentEditor:
     def _section_of(row: Row) -> str:
         # A row whose 一级 is not chosen yet shows in the first block, with its error beside it.
         level1 = row.form.value("level1")
-        return level1 if level1 in scoring.LEVEL1_ORDER else scoring.LEVEL1_ORDER[0]
+        return level1 if level1 in schema.LEVEL1_ORDER else schema.LEVEL1_ORDER[0]
 
     def weights_total(self) -> Decimal | None:
         """执行率 分值 + every indicator's 分值, as on the screen (should be 100); None while one is refused."""
@@ -652,7 +654,7 @@ class AssessmentEditor:
                     source=source,
                     **{c: self.header_value(funding_field_name(source, c)) for c in FUNDING_COLUMNS},
                 )
-                for source in scoring.FUNDING_SOURCES
+                for source in schema.SOURCE_CODES
             ),
             funding_weight=self.header_value("funding_weight"),
             funding_score=self.header_value("funding_score"),

@@ -16,7 +16,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from . import scoring
+from . import schema, scoring
 from .evaluation import current_rules, evaluate
 from .models import FundingLine, Indicator, Project, SelfAssessment, Unit
 
@@ -212,7 +212,7 @@ def parse_document(data) -> list[ParsedAssessment]:
             if not reader.keys(lw, line, FUNDING_KEYS, {"source"}):
                 continue
             source = line.get("source")
-            if source not in scoring.FUNDING_SOURCES:
+            if source not in schema.SOURCE_CODES:
                 reader.problem(f"{lw}.source", _("资金来源应为 total、current_appropriation、carryover 或 other"))
                 continue
             if source in a.funding:
@@ -249,7 +249,7 @@ def parse_document(data) -> list[ParsedAssessment]:
                 )
             if level2 is None:
                 reader.problem(f"{rw} level2", _("二级指标“%(v)s”不在规定的二级指标中") % {"v": row.get("level2")})
-            if level1 and level2 and scoring.LEVEL2_PARENT[level2] != level1:
+            if level1 and level2 and schema.LEVEL2_PARENT[level2] != level1:
                 reader.problem(
                     f"{rw} level2",
                     _("二级指标“%(l2)s”不属于一级指标“%(l1)s”") % {"l2": row.get("level2"), "l1": row.get("level1")},
@@ -376,7 +376,7 @@ def _write(a: ParsedAssessment, project: Project, existing: SelfAssessment | Non
                 score=a.funding_score if source == "total" else None,
                 **a.funding.get(source, {}),
             )
-            for source in scoring.FUNDING_SOURCES
+            for source in schema.SOURCE_CODES
         ],
         FundingLine,
         default_user=user,
@@ -432,7 +432,7 @@ def export_assessments(assessments, rules: scoring.Rules | None = None) -> dict:
                         "annual_budget": decimal_text(lines[source].annual_budget) if source in lines else None,
                         "executed": decimal_text(lines[source].executed) if source in lines else None,
                     }
-                    for source in scoring.FUNDING_SOURCES
+                    for source in schema.SOURCE_CODES
                 ],
                 "funding_weight": decimal_text(a.funding_weight),
                 "funding_score": decimal_text(total.score if total else None),

@@ -18,7 +18,7 @@ from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from . import scoring
+from . import schema, scoring
 
 
 class Unit(models.Model):
@@ -118,9 +118,7 @@ class SelfAssessment(models.Model):
         RETURNED = "returned", _("已退回")
         APPROVED = "approved", _("已审核")
 
-    class AmountUnit(models.TextChoices):
-        WAN = "万元", _("万元")
-        YUAN = "元", _("元")
+    AmountUnit = models.TextChoices("AmountUnit", [("WAN", ("万元", _("万元"))), ("YUAN", ("元", _("元")))])
 
     EDITABLE_STATUSES = (Status.DRAFT, Status.RETURNED)
 
@@ -187,20 +185,46 @@ class SelfAssessment(models.Model):
         return self.status == self.Status.APPROVED
 
 
+_COLUMN_LABELS = schema.labels(schema.FUNDING_COLUMNS)
+_CELL = schema.INDICATOR
+
+
+def _amount(verbose_name):
+    return models.DecimalField(
+        verbose_name,
+        max_digits=schema.AMOUNT.max_digits,
+        decimal_places=schema.AMOUNT.places,
+        null=True,
+        blank=True,
+    )
+
+
+def _points(verbose_name, **kwargs):
+    return models.DecimalField(
+        verbose_name,
+        max_digits=schema.POINTS.max_digits,
+        decimal_places=schema.POINTS.places,
+        null=True,
+        blank=True,
+        **kwargs,
+    )
+
+
+def _choices(name, group):
+    """TextChoices from a group of projects.schema (member names are the codes in capitals)."""
+    return models.TextChoices(name, [(c.code.upper(), (c.code, _(c.label))) for c in group])
+
+
 class FundingLine(models.Model):
-    class Source(models.TextChoices):
-        TOTAL = "total", _("年度资金总额")
-        CURRENT = "current_appropriation", _("其中：当年财政拨款")
-        CARRYOVER = "carryover", _("上年结转资金")
-        OTHER = "other", _("其他资金")
+    Source = _choices("Source", schema.FUNDING_SOURCES)
 
     assessment = models.ForeignKey(
         SelfAssessment, verbose_name=_("绩效自评表"), on_delete=models.CASCADE, related_name="funding_lines"
     )
     source = models.CharField(_("资金来源"), max_length=30, choices=Source.choices)
-    initial_budget = models.DecimalField(_("年初预算数"), max_digits=18, decimal_places=4, null=True, blank=True)
-    annual_budget = models.DecimalField(_("全年预算数"), max_digits=18, decimal_places=4, null=True, blank=True)
-    executed = models.DecimalField(_("全年执行数"), max_digits=18, decimal_places=4, null=True, blank=True)
+    initial_budget = _amount(_(_COLUMN_LABELS["initial_budget"]))
+    annual_budget = _amount(_(_COLUMN_LABELS["annual_budget"]))
+    executed = _amount(_(_COLUMN_LABELS["executed"]))
     score = models.DecimalField(
         _("得分"), max_digits=5, decimal_places=2, null=True, blank=True, help_text=_("仅年度资金总额行填写。")
     )
@@ -225,54 +249,37 @@ class FundingLine(models.Model):
 
     @property
     def sort_key(self):
-        return scoring.FUNDING_SOURCES.index(self.source)
+        return schema.SOURCE_CODES.index(self.source)
 
 
 class Indicator(models.Model):
-    class Level1(models.TextChoices):
-        OUTPUT = "output", _("产出指标")
-        BENEFIT = "benefit", _("效益指标")
-        SATISFACTION = "satisfaction", _("满意度指标")
-
-    class Level2(models.TextChoices):
-        QUANTITY = "quantity", _("数量指标")
-        QUALITY = "quality", _("质量指标")
-        TIMELINESS = "timeliness", _("时效指标")
-        COST = "cost", _("成本指标")
-        ECONOMIC = "economic", _("经济效益指标")
-        SOCIAL = "social", _("社会效益指标")
-        ECOLOGICAL = "ecological", _("生态效益指标")
-        SUSTAINABLE = "sustainable", _("可持续影响指标")
-        SERVICE_SATISFACTION = "service_satisfaction", _("服务对象满意度指标")
-
-    class Nature(models.TextChoices):
-        GE = "ge", "≥"
-        LE = "le", "≤"
-        EQ = "eq", "="
-        QUALITATIVE = "qualitative", _("定性")
-
-    class Achievement(models.TextChoices):
-        ACHIEVED = "achieved", _("达成")
-        PARTIAL = "partial", _("部分达成")
-        NOT_ACHIEVED = "not_achieved", _("未达成")
+    Level1 = _choices("Level1", schema.LEVEL1)
+    Level2 = _choices("Level2", schema.LEVEL2)
+    Nature = _choices("Nature", schema.NATURES)
+    Achievement = _choices("Achievement", schema.ACHIEVEMENTS)
 
     assessment = models.ForeignKey(
         SelfAssessment, verbose_name=_("绩效自评表"), on_delete=models.CASCADE, related_name="indicators"
     )
     position = models.PositiveIntegerField(_("序号"), default=0)
-    level1 = models.CharField(_("一级指标"), max_length=20, choices=Level1.choices)
-    level2 = models.CharField(_("二级指标"), max_length=30, choices=Level2.choices)
-    name = models.CharField(_("三级指标"), max_length=500, blank=True)
-    target = models.CharField(_("年度指标值"), max_length=500, blank=True)
-    actual = models.CharField(_("实际完成值"), max_length=500, blank=True)
-    nature = models.CharField(_("指标性质"), max_length=20, choices=Nature.choices, blank=True)
-    measure_unit = models.CharField(_("度量单位"), max_length=20, blank=True)
-    target_value = models.DecimalField(_("目标数值"), max_digits=18, decimal_places=4, null=True, blank=True)
-    actual_value = models.DecimalField(_("完成数值"), max_digits=18, decimal_places=4, null=True, blank=True)
-    achievement = models.CharField(_("达成程度"), max_length=20, choices=Achievement.choices, blank=True)
-    weight = models.DecimalField(_("分值"), max_digits=5, decimal_places=2, null=True, blank=True)
-    score = models.DecimalField(_("得分"), max_digits=5, decimal_places=2, null=True, blank=True)
-    deviation = models.TextField(_("偏差原因分析及改进措施"), blank=True)
+    # The row's cells as projects.schema declares them (label, kind, length, digits).
+    level1 = models.CharField(_(_CELL["level1"].label), max_length=20, choices=Level1.choices)
+    level2 = models.CharField(_(_CELL["level2"].label), max_length=30, choices=Level2.choices)
+    name = models.CharField(_(_CELL["name"].label), max_length=_CELL["name"].max_length, blank=True)
+    target = models.CharField(_(_CELL["target"].label), max_length=_CELL["target"].max_length, blank=True)
+    actual = models.CharField(_(_CELL["actual"].label), max_length=_CELL["actual"].max_length, blank=True)
+    nature = models.CharField(_(_CELL["nature"].label), max_length=20, choices=Nature.choices, blank=True)
+    measure_unit = models.CharField(
+        _(_CELL["measure_unit"].label), max_length=_CELL["measure_unit"].max_length, blank=True
+    )
+    target_value = _amount(_(_CELL["target_value"].label))
+    actual_value = _amount(_(_CELL["actual_value"].label))
+    achievement = models.CharField(
+        _(_CELL["achievement"].label), max_length=20, choices=Achievement.choices, blank=True
+    )
+    weight = _points(_(_CELL["weight"].label))
+    score = _points(_(_CELL["score"].label))
+    deviation = models.TextField(_(_CELL["deviation"].label), blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -289,10 +296,7 @@ class Indicator(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    *[
-                        Q(level1=parent, level2__in=[c for c, p in scoring.LEVEL2_PARENT.items() if p == parent])
-                        for parent in scoring.LEVEL1_ORDER
-                    ],
+                    *[Q(level1=parent, level2__in=schema.level2_under(parent)) for parent in schema.LEVEL1_ORDER],
                     _connector=Q.OR,
                 ),
                 name="indicator_level2_under_level1",

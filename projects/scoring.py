@@ -4,15 +4,8 @@ No Django imports here: the rules are plain Python so that they can be tested, r
 import, the views, the PDF and the benchmarks, and read by a person next to the regulation.
 Amounts, rates and scores are `Decimal` end to end; rounding is always ROUND_HALF_UP.
 
-Codes used here are the database values of the model choices (see projects.models):
-  level1: output 产出指标, benefit 效益指标, satisfaction 满意度指标
-  level2: quantity 数量, quality 质量, timeliness 时效, cost 成本 (under output);
-          economic 经济效益, social 社会效益, ecological 生态效益, sustainable 可持续影响 (under benefit);
-          service_satisfaction 服务对象满意度 (under satisfaction)
-  funding source: total 年度资金总额, current_appropriation 其中：当年财政拨款,
-          carryover 上年结转资金, other 其他资金
-  nature: ge ≥, le ≤, eq =, qualitative 定性
-  achievement (定性): achieved 达成, partial 部分达成, not_achieved 未达成
+The codes (一级, 二级, 资金来源, 指标性质, 达成程度) are those of projects.schema. What the engine says about
+how it computed a suggestion is a structured `Basis`; projects.checks words it in the active language.
 """
 
 from __future__ import annotations
@@ -23,23 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-# 二级 belongs to a fixed 一级 (财预〔2020〕10号, 附件 绩效指标体系).
-LEVEL2_PARENT: dict[str, str] = {
-    "quantity": "output",
-    "quality": "output",
-    "timeliness": "output",
-    "cost": "output",
-    "economic": "benefit",
-    "social": "benefit",
-    "ecological": "benefit",
-    "sustainable": "benefit",
-    "service_satisfaction": "satisfaction",
-}
-LEVEL1_ORDER = ("output", "benefit", "satisfaction")
-FUNDING_SOURCES = ("total", "current_appropriation", "carryover", "other")
-SUB_SOURCES = ("current_appropriation", "carryover", "other")
+from . import schema
 
-# Share of the weight that a 定性 (qualitative) indicator earns, per achievement level: [low, high].
+# Share of the weight that a 定性 (qualitative) indicator earns, per achievement level: [low, high]
+# (财预〔2020〕10号: 达成 80–100%, 部分达成 60–80%, 未达成 0–60%).
 QUALITATIVE_BANDS: dict[str, tuple[Decimal, Decimal]] = {
     "achieved": (Decimal("0.8"), Decimal("1")),
     "partial": (Decimal("0.6"), Decimal("0.8")),
@@ -114,7 +94,38 @@ class Check:
     code: str  # stable, e.g. "execution_rate_printed_mismatch"
     severity: str  # "error" blocks submission; "warning" does not
     message: str  # in the active language (Chinese by default), says what and where
-    field: str  # e.g. "funding.total.executed", "indicators.3.score", "goal_expected", "total"
+    field: str  # a schema.Path: "funding.total.executed", "indicators.3.score", "goal_expected", "total"
+    # The input cells the finding depends on (paths; "*" stands for any one part): a finding about input
+    # that was refused is not shown. Empty: it depends on its own field only.
+    reads: tuple[str, ...] = ()
+    # The finding compares a figure as entered with the one the system computes (the PDF notes it).
+    computed: bool = False
+
+
+@dataclass(frozen=True)
+class Basis:
+    """How a suggestion was computed, or why it could not be: `reason` and the figures it used.
+
+    reason: met (full weight), proportional (numerator ÷ denominator × weight), qualitative (the band),
+    zero_weight; or why there is no score: no_weight, negative_weight, units_differ, unknown_nature,
+    not_numbers, negative_target, negative_values, no_achievement, refused_input (the page refused a cell).
+    """
+
+    reason: str
+    nature: str = ""  # ge / le / eq / qualitative
+    target: Decimal | None = None
+    unit: str = ""  # the target's unit, when it was read from the text
+    inferred: bool = False  # the nature was read from the 年度指标值 ("≤5天")
+    weight: Decimal | None = None
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+    raw: Decimal | None = None  # weight × numerator ÷ denominator at full precision
+    score: Decimal | None = None
+    units: tuple[str, str] = ("", "")  # the target's and the actual value's units, when they differ
+    achievement: str = ""
+    share: tuple[Decimal, Decimal] | None = None  # the qualitative band as shares of the weight
+    low: Decimal | None = None
+    high: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +133,7 @@ class Suggestion:
     score: Decimal | None  # suggested 得分 (None when it cannot be computed)
     low: Decimal | None = None  # for qualitative: the band [low, high] in points
     high: Decimal | None = None
-    basis: str = ""  # how it was computed, for the tooltip ("≥ 100 %: 90 / 100 × 15")
+    basis: Basis | None = None  # how it was computed (projects.checks.describe words it for the tooltip)
 
 
 @dataclass(frozen=True)
@@ -174,7 +185,7 @@ def format_decimal(value: Decimal | None) -> str:
     return format(value.normalize(), "f")
 
 
-def _approx(value: Decimal) -> str:
+def approx(value: Decimal) -> str:
     """`= 13.5` when exact at four decimals, `≈ 6.6667` otherwise (for the basis texts)."""
     shown = quantize_half_up(value, 4)
     return f"= {format_decimal(shown)}" if shown == value else f"≈ {format_decimal(shown)}"
@@ -346,8 +357,7 @@ def nature_from_text(target_text: str) -> str:
 # ---------------------------------------------------------------------------------------------------------
 # Suggested 得分 of an indicator
 
-NATURE_SIGNS = {"ge": "≥", "le": "≤", "eq": "="}
-ACHIEVEMENT_LABELS = {"achieved": "达成", "partial": "部分达成", "not_achieved": "未达成"}
+NATURE_SIGNS = schema.NATURE_SIGNS
 
 
 def _capped(value: Decimal, weight: Decimal, rules: Rules) -> Decimal:
@@ -369,14 +379,14 @@ def suggest(indicator: IndicatorRow, rules: Rules = DEFAULT_RULES) -> Suggestion
     """
     weight = indicator.weight
     if weight is None:
-        return Suggestion(None, basis="未填写分值，无法计算")
+        return Suggestion(None, basis=Basis("no_weight"))
     if weight < 0:
-        return Suggestion(None, basis="分值为负数，无法计算")
+        return Suggestion(None, basis=Basis("negative_weight", weight=weight))
     nature = indicator.nature
-    if nature == "qualitative":
+    if nature == schema.QUALITATIVE:
         return _suggest_qualitative(indicator, weight, rules)
     if weight == 0:
-        return Suggestion(ZERO, basis="分值为 0")
+        return Suggestion(ZERO, basis=Basis("zero_weight", weight=weight))
 
     target, actual = indicator.target_value, indicator.actual_value
     target_parsed, target_unit = parse_measure(indicator.target_text)
@@ -388,55 +398,58 @@ def suggest(indicator: IndicatorRow, rules: Rules = DEFAULT_RULES) -> Suggestion
     inferred = False
     if not nature:
         if target_parsed is not None and actual_parsed is not None and actual_unit not in ("", target_unit):
-            units = f"{target_unit or '无'}、{actual_unit}"
-            return Suggestion(None, basis=f"年度指标值与实际完成值的单位不同（{units}），无法推定")
+            return Suggestion(None, basis=Basis("units_differ", units=(target_unit, actual_unit)))
         nature, inferred = nature_from_text(indicator.target_text), True
     if nature not in NATURE_SIGNS:
-        return Suggestion(None, basis="指标性质未知，无法计算")
+        return Suggestion(None, basis=Basis("unknown_nature", nature=nature))
     if target is None or actual is None:
-        return Suggestion(None, basis="年度指标值或实际完成值不是数字，无法计算")
+        return Suggestion(None, basis=Basis("not_numbers", nature=nature))
 
     unit = target_unit if target_parsed is not None and target == target_parsed else ""
-    head = f"{NATURE_SIGNS[nature]} {format_decimal(target)}{unit}"
-    if inferred:
-        head += "（按指标值推定）"
-    full = Suggestion(weight, basis=f"{head}：已完成，得满分 {format_decimal(weight)}")
+    head = {"nature": nature, "target": target, "unit": unit, "inferred": inferred, "weight": weight}
+    full = Suggestion(weight, basis=Basis("met", score=weight, **head))
 
     if nature == "ge":
         if actual >= target or target == 0:
             return full
         if target < 0:
-            return Suggestion(None, basis=f"{head}：目标为负数，无法按比例计算")
+            return Suggestion(None, basis=Basis("negative_target", **head))
         numerator, denominator = max(actual, ZERO), target
     elif nature == "le":
         if actual <= target:
             return full
         if target < 0:
-            return Suggestion(None, basis=f"{head}：目标为负数，无法按比例计算")
+            return Suggestion(None, basis=Basis("negative_target", **head))
         numerator, denominator = target, actual
     else:  # eq
         if actual == target:
             return full
         numerator, denominator = min(actual, target), max(actual, target)
         if numerator < 0:
-            return Suggestion(None, basis=f"{head}：含负数，无法按比例计算")
+            return Suggestion(None, basis=Basis("negative_values", **head))
     raw = weight * numerator / denominator
     score = _capped(raw, weight, rules)
-    formula = f"{format_decimal(numerator)} ÷ {format_decimal(denominator)} × {format_decimal(weight)}"
-    return Suggestion(score, basis=f"{head}：{formula} {_approx(raw)} → {format_decimal(score)}")
+    return Suggestion(
+        score,
+        basis=Basis("proportional", numerator=numerator, denominator=denominator, raw=raw, score=score, **head),
+    )
 
 
 def _suggest_qualitative(indicator: IndicatorRow, weight: Decimal, rules: Rules) -> Suggestion:
     band = QUALITATIVE_BANDS.get(indicator.achievement)
     if band is None:
-        return Suggestion(None, basis="定性指标未选择达成程度，无法计算")
+        return Suggestion(None, basis=Basis("no_achievement", nature=schema.QUALITATIVE, weight=weight))
     low, high = band[0] * weight, band[1] * weight
     score = _capped(high, weight, rules)
-    label = ACHIEVEMENT_LABELS[indicator.achievement]
-    basis = (
-        f"定性（{label}）：分值 {format_decimal(weight)} 的 {format_decimal(band[0] * HUNDRED)}%–"
-        f"{format_decimal(band[1] * HUNDRED)}%，即 {format_decimal(low)}–{format_decimal(high)} 分，"
-        f"建议 {format_decimal(score)}"
+    basis = Basis(
+        "qualitative",
+        nature=schema.QUALITATIVE,
+        weight=weight,
+        achievement=indicator.achievement,
+        share=band,
+        low=low,
+        high=high,
+        score=score,
     )
     return Suggestion(score, low=low, high=high, basis=basis)
 

@@ -6,6 +6,7 @@ import pytest
 from django.http import Http404
 
 from projects import editing, interchange
+from projects.checks import describe
 from projects.evaluation import current_rules
 from projects.forms import LOADED_FIELD, AssessmentEditor, NewAssessmentForm
 from projects.models import FundingLine, Indicator, Project, SelfAssessment
@@ -609,7 +610,7 @@ def test_nothing_is_computed_from_refused_input(assessment):
     assert (sections["benefit"].weight, sections["benefit"].score) == (D("30"), D("30"))
     # The row's suggestion is not computed; the other rows' are.
     assert result.suggestions[str(i + 1)].score is None
-    assert result.suggestions[str(i + 1)].basis == "本行有填写错误，改正后才能计算"
+    assert describe(result.suggestions[str(i + 1)].basis) == "本行有填写错误，改正后才能计算"
     assert result.suggestions[str(j + 1)].score == D("30")
     # No check repeats (or contradicts) what the input errors say, nor compares a figure shown "—".
     fields = {c.field for c in result.checks}

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from projects import scoring
-from projects.checks import LABELS, evaluate, label
+from projects import schema, scoring
+from projects.checks import evaluate, label
 from projects.models import FundingLine, Indicator
 from projects.scoring import FormInput, FundingRow, IndicatorRow, Rules
 
@@ -389,7 +389,7 @@ def test_level2_not_under_level1():
 
 
 def test_level2_under_its_level1_for_every_pair():
-    for level2, level1 in scoring.LEVEL2_PARENT.items():
+    for level2, level1 in schema.LEVEL2_PARENT.items():
         assert "level2_not_under_level1" not in codes(evaluate(with_row(1, level1=level1, level2=level2)))
 
 
@@ -648,7 +648,7 @@ def test_labels_match_the_model_choices():
         *FundingLine.Source.choices,
     ]
     for code, text in choices:
-        assert str(LABELS[code]) == str(text)
+        assert label(code) == str(text)
     for column in ("initial_budget", "annual_budget", "executed"):
-        assert str(LABELS[column]) == str(FundingLine._meta.get_field(column).verbose_name)
+        assert label(column) == str(FundingLine._meta.get_field(column).verbose_name)
     assert label("unknown") == "unknown"

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from projects.checks import describe
 from projects.scoring import (
     DEFAULT_RULES,
     FormInput,
@@ -277,7 +278,7 @@ def test_nature_from_text(text, nature):
 def test_suggest_ge_partial():
     s = suggest(indicator(nature="ge", target_value="100", actual_value="90", weight="15"))
     assert s.score == 14  # 13.5 -> 14
-    assert s.basis == "≥ 100：90 ÷ 100 × 15 = 13.5 → 14"
+    assert describe(s.basis) == "≥ 100：90 ÷ 100 × 15 = 13.5 → 14"
 
 
 def test_suggest_ge_met_and_exceeded():
@@ -296,7 +297,7 @@ def test_suggest_weight_zero():
 def test_suggest_two_decimals():
     s = suggest(indicator(nature="ge", target_value="3", actual_value="2", weight="10"), TWO_PLACES)
     assert s.score == D("6.67")
-    assert "≈ 6.6667" in s.basis
+    assert "≈ 6.6667" in describe(s.basis)
 
 
 def test_suggest_le():
@@ -304,7 +305,7 @@ def test_suggest_le():
     assert suggest(indicator(nature="le", target_value="5", actual_value="5", weight="10")).score == 10
     s = suggest(indicator(nature="le", target_value="5", actual_value="8", weight="10"))
     assert s.score == 6  # 10 × 5 / 8 = 6.25
-    assert s.basis.startswith("≤ 5：5 ÷ 8 × 10")
+    assert describe(s.basis).startswith("≤ 5：5 ÷ 8 × 10")
 
 
 def test_suggest_eq():
@@ -318,7 +319,7 @@ def test_suggest_eq():
 def test_suggest_infers_ge_from_the_texts():
     s = suggest(indicator(target_text="完成率 100%", actual_text="90%", weight="15"))
     assert s.score == 14
-    assert s.basis == "≥ 100%（按指标值推定）：90 ÷ 100 × 15 = 13.5 → 14"
+    assert describe(s.basis) == "≥ 100%（按指标值推定）：90 ÷ 100 × 15 = 13.5 → 14"
     assert suggest(indicator(target_text="33 家", actual_text="33 家", weight="5")).score == 5
     assert suggest(indicator(target_text="满意度 90%", actual_text="满意度 95%", weight="10")).score == 10
     # The actual value may leave the unit out.
@@ -333,7 +334,7 @@ def test_suggest_infers_le_from_the_target_text():
 def test_suggest_inference_needs_the_same_unit():
     s = suggest(indicator(target_text="33 家", actual_text="30 人", weight="5"))
     assert s.score is None
-    assert "单位不同" in s.basis
+    assert "单位不同" in describe(s.basis)
 
 
 @pytest.mark.parametrize(
@@ -342,7 +343,7 @@ def test_suggest_inference_needs_the_same_unit():
 def test_suggest_not_computable(target, actual):
     s = suggest(indicator(target_text=target, actual_text=actual, weight="10"))
     assert s == Suggestion(None, basis=s.basis)
-    assert s.basis
+    assert describe(s.basis)
 
 
 def test_suggest_without_weight():

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .. import access, editing, scoring, workflow
+from .. import access, editing, schema, workflow
 from ..evaluation import current_rules, evaluate
 from ..forms import FUNDING_COLUMNS, AssessmentEditor, DashboardFilterForm, NewAssessmentForm
 from ..models import Membership, SelfAssessment
@@ -214,7 +214,7 @@ def _edit_context(assessment: SelfAssessment, editor: AssessmentEditor, **extra)
         "funding_refused": any(f"funding.total.{c}" in refused for c in FUNDING_COLUMNS),
         "rules": rules,
         "editable": editable,
-        "level2_parents": scoring.LEVEL2_PARENT,
+        "level2_parents": schema.LEVEL2_PARENT,
         "preview_url": reverse("assessment_preview", args=[assessment.pk]),
         "next_year_url": _next_year_url(assessment),
         "role_labels": dict(Membership.Role.choices),
