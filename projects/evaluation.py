@@ -55,7 +55,8 @@ def form_input(assessment: SelfAssessment, funding_lines=None, indicators=None) 
     )
 
 
-def evaluate(assessment: SelfAssessment, rules: scoring.Rules | None = None, **rows) -> scoring.Evaluation:
-    from .checks import evaluate as run
+def evaluate_assessment(assessment: SelfAssessment, rules: scoring.Rules | None = None, **rows) -> scoring.Evaluation:
+    """The checks' verdict on a stored form (projects.checks.evaluate on its rows)."""
+    from . import checks
 
-    return run(form_input(assessment, **rows), rules or current_rules())
+    return checks.evaluate(form_input(assessment, **rows), rules or current_rules())

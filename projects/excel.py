@@ -275,11 +275,11 @@ class FormSheet:
 
 
 def _form_sheet(assessment: SelfAssessment, rules: scoring.Rules) -> FormSheet:
-    from .evaluation import evaluate
+    from .evaluation import evaluate_assessment
 
     lines = {line.source: line for line in assessment.funding_lines.all()}
     indicators = list(assessment.indicators.all())
-    result = evaluate(assessment, rules, funding_lines=lines.values(), indicators=indicators)
+    result = evaluate_assessment(assessment, rules, funding_lines=lines.values(), indicators=indicators)
     total = lines.get("total")
     if assessment.printed_execution_rate:
         rate_cell = assessment.printed_execution_rate

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from . import schema, scoring
-from .evaluation import current_rules, evaluate
+from .evaluation import current_rules, evaluate_assessment
 from .models import FundingLine, Indicator, Project, SelfAssessment, Unit
 
 FORMAT = "perfeval.self-assessment/1"
@@ -418,7 +418,7 @@ def export_assessments(assessments, rules: scoring.Rules | None = None) -> dict:
             lines = {line.source: line for line in a.funding_lines.all()}
             indicators = list(a.indicators.all())
             total = lines.get("total")
-            result = evaluate(a, rules, funding_lines=lines.values(), indicators=indicators)
+            result = evaluate_assessment(a, rules, funding_lines=lines.values(), indicators=indicators)
             item = {
                 "year": a.year,
                 "project": a.project.name,

@@ -56,8 +56,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import pdf_worker, scoring
-from .evaluation import current_rules
-from .evaluation import evaluate as evaluate_assessment
+from .evaluation import current_rules, evaluate_assessment
 from .models import FundingLine, Indicator, SelfAssessment, Unit
 
 logger = logging.getLogger(__name__)

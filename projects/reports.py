@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import access, scoring
-from .evaluation import current_rules, evaluate
+from .evaluation import current_rules, evaluate_assessment
 from .models import FundingLine, SelfAssessment, Unit
 
 Status = SelfAssessment.Status
@@ -277,7 +277,7 @@ def rows_for(qs, rules: scoring.Rules) -> list[Row]:
     rows = []
     for a in qs:
         lines = list(a.funding_lines.all())
-        result = evaluate(a, rules, funding_lines=lines, indicators=list(a.indicators.all()))
+        result = evaluate_assessment(a, rules, funding_lines=lines, indicators=list(a.indicators.all()))
         total = next((line for line in lines if line.source == FundingLine.Source.TOTAL), None)
         rows.append(
             Row(

@@ -191,10 +191,10 @@ def _required(comment, message):
 
 def submit(user, pk, *, version=None, comment=""):
     """提交审核 by a preparer of the unit: refused while any error of the checks remains."""
-    from .evaluation import evaluate
+    from .evaluation import evaluate_assessment
 
     def no_errors(assessment):
-        errors = evaluate(assessment).errors
+        errors = evaluate_assessment(assessment).errors
         if errors:
             raise TransitionRefused(
                 _("还有 %(n)s 个错误需要修改后才能提交审核。") % {"n": len(errors)},

@@ -17,7 +17,7 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from projects import interchange, pdf
-from projects.evaluation import current_rules, evaluate
+from projects.evaluation import current_rules, evaluate_assessment
 from projects.models import FundingLine, Indicator, ScoringRules, SelfAssessment
 from projects.templatetags.official_form import figure
 
@@ -53,7 +53,7 @@ def squeeze(text: str) -> str:
 def sheet_of(assessment):
     funding = list(assessment.funding_lines.all())
     indicators = list(assessment.indicators.order_by("position", "id"))
-    return pdf.build_sheet(assessment, funding, indicators, evaluate(assessment, current_rules()))
+    return pdf.build_sheet(assessment, funding, indicators, evaluate_assessment(assessment, current_rules()))
 
 
 def approve(assessment, when=datetime(2023, 3, 1, 2, 0, tzinfo=UTC)):
@@ -367,7 +367,7 @@ def test_the_widest_amounts_the_fields_hold_print_inside_their_cells(assessment)
         for source in FundingLine.Source.values
     ]
     indicators = list(assessment.indicators.all())
-    evaluation = evaluate(assessment, current_rules(), funding_lines=lines, indicators=indicators)
+    evaluation = evaluate_assessment(assessment, current_rules(), funding_lines=lines, indicators=indicators)
     with translation.override(pdf.PDF_LANGUAGE):
         content = pdf.html_to_pdf(pdf.document_html([pdf.build_sheet(assessment, lines, indicators, evaluation)]))
     rows = {str(label): (str(widest), str(widest), str(other)) for label in FundingLine.Source.labels}

@@ -72,7 +72,7 @@ def test_the_print_button_links_to_the_pdf(assessment):
 
 
 def test_the_official_table_renders_on_screen_with_the_class_hook(assessment):
-    from projects.evaluation import evaluate
+    from projects.evaluation import evaluate_assessment
 
     html = render_to_string(
         "projects/partials/official_table.html",
@@ -80,7 +80,7 @@ def test_the_official_table_renders_on_screen_with_the_class_hook(assessment):
             "assessment": assessment,
             "funding": list(assessment.funding_lines.all()),
             "indicators": list(assessment.indicators.all()),
-            "evaluation": evaluate(assessment),
+            "evaluation": evaluate_assessment(assessment),
             "official_class": "official-screen",
         },
     )

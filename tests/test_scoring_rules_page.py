@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from projects.evaluation import evaluate
+from projects.evaluation import evaluate_assessment
 from projects.models import ScoringRules
 
 VALID = {
@@ -31,11 +31,11 @@ def test_saving_changes_the_computed_figures_not_the_entered_ones(client_for, ad
     line = assessment.funding_lines.get(source="total")
     line.executed = Decimal("45.87")
     line.save()
-    assert evaluate(assessment).funding_score == Decimal(5)
+    assert evaluate_assessment(assessment).funding_score == Decimal(5)
     response = client_for(admin_user).post("/settings/scoring/", VALID)
     assert response.status_code == 302
     assessment.refresh_from_db()
-    assert evaluate(assessment).funding_score == Decimal("4.59")
+    assert evaluate_assessment(assessment).funding_score == Decimal("4.59")
     assert assessment.funding_lines.get(source="total").score == Decimal(10)
     rules = ScoringRules.load()
     assert rules.history.count() >= 2 and rules.history.first().history_user == admin_user

@@ -22,4 +22,4 @@ def anchor(check_field):
 @register.simple_tag
 def assessment_evaluation(assessment):
     """The checks of a stored form, for pages that include the checks panel with only `assessment`."""
-    return evaluation.evaluate(assessment)
+    return evaluation.evaluate_assessment(assessment)

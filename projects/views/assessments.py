@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import access, editing, schema, workflow
-from ..evaluation import current_rules, evaluate
+from ..evaluation import current_rules, evaluate_assessment
 from ..forms import FUNDING_COLUMNS, AssessmentEditor, DashboardFilterForm, NewAssessmentForm
 from ..models import Membership, SelfAssessment
 
@@ -45,7 +45,7 @@ def dashboard(request):
     page = Paginator(qs.prefetch_related("funding_lines", "indicators"), PAGE_SIZE).get_page(request.GET.get("page"))
     rules = current_rules()  # one load for the whole page
     rows = [
-        (a, evaluate(a, rules, funding_lines=a.funding_lines.all(), indicators=a.indicators.all()))
+        (a, evaluate_assessment(a, rules, funding_lines=a.funding_lines.all(), indicators=a.indicators.all()))
         for a in page.object_list
     ]
     return render(

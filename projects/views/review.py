@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import access, history, workflow
-from ..evaluation import current_rules, evaluate
+from ..evaluation import current_rules, evaluate_assessment
 
 QUEUE_PAGE_SIZE = 50
 Refused = workflow.TransitionRefused
@@ -99,7 +99,7 @@ def queue(request):
     rows = [
         (
             a,
-            evaluate(a, rules, funding_lines=a.funding_lines.all(), indicators=a.indicators.all()),
+            evaluate_assessment(a, rules, funding_lines=a.funding_lines.all(), indicators=a.indicators.all()),
             access.can_review(user, a),
         )
         for a in page.object_list
@@ -114,7 +114,7 @@ def _page(request, assessment, *, review_form=None, reopen_form=None, error=None
     user = request.user
     funding = sorted(assessment.funding_lines.all(), key=lambda line: line.sort_key)
     indicators = list(assessment.indicators.all())
-    evaluation = evaluate(assessment, current_rules(), funding_lines=funding, indicators=indicators)
+    evaluation = evaluate_assessment(assessment, current_rules(), funding_lines=funding, indicators=indicators)
     data = history.load(assessment)
     can_review = access.can_review(user, assessment)
     can_reopen = access.can_reopen(user, assessment)
