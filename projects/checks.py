@@ -86,9 +86,9 @@ def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, compute
             )
 
     for source in schema.SOURCE_CODES:
-        row = rows.get(source)
+        line = rows.get(source)
         for column in COLUMN_CODES:
-            value = getattr(row, column) if row else None
+            value = getattr(line, column) if line else None
             if value is not None and value < 0:
                 checks.append(
                     Check(
@@ -125,10 +125,10 @@ def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, compute
             )
 
     for source in schema.SOURCE_CODES:
-        row = rows.get(source)
-        if row is None or row.executed is None or row.annual_budget is None:
+        line = rows.get(source)
+        if line is None or line.executed is None or line.annual_budget is None:
             continue
-        if row.executed > row.annual_budget:
+        if line.executed > line.annual_budget:
             checks.append(
                 Check(
                     "executed_exceeds_budget",
@@ -136,8 +136,8 @@ def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, compute
                     _("%(source)s的全年执行数 %(executed)s 超过全年预算数 %(budget)s")
                     % {
                         "source": label(source),
-                        "executed": _n(row.executed),
-                        "budget": _n(row.annual_budget),
+                        "executed": _n(line.executed),
+                        "budget": _n(line.annual_budget),
                     },
                     schema.funding(source, "executed"),
                     reads=(schema.funding(source, "executed"), schema.funding(source, "annual_budget")),
@@ -241,7 +241,8 @@ def _printed_rate_checks(form: FormInput, rate: Decimal | None) -> list[Check]:
     ratio = scoring.execution_ratio(form.funding)
     if ratio is None:
         return []  # amount_missing / budget_zero say why there is nothing to compare with
-    places = max(0, -value.as_tuple().exponent)
+    exponent = value.as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 0
     if scoring.quantize_half_up(ratio * scoring.HUNDRED, places) == value:
         return []
     return [

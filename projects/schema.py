@@ -218,7 +218,9 @@ class Path(str):
     row: str
     cell: str
 
-    def __new__(cls, text: str, *, area: str = "", source: str = "", column: str = "", row: str = "", cell: str = ""):
+    def __new__(
+        cls, text: str, *, area: str = "", source: str = "", column: str = "", row: str = "", cell: str = ""
+    ) -> Path:
         self = super().__new__(cls, text)
         self.area = area or text
         self.source, self.column, self.row, self.cell = source, column, row, cell

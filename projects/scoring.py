@@ -10,6 +10,7 @@ how it computed a suggestion is a structured `Basis`; projects.checks words it i
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -140,8 +141,9 @@ class Suggestion:
 class Evaluation:
     execution_rate: Decimal | None  # percent, two decimals; None when the budget is empty or zero
     funding_score: Decimal | None  # computed
-    entered_total: Decimal  # funding score as entered + every indicator's entered score
-    total_score: Decimal  # computed funding score + every indicator's entered score
+    # None only where the editor could not read an input they add up (checks.without_refused_input).
+    entered_total: Decimal | None  # funding score as entered + every indicator's entered score
+    total_score: Decimal | None  # computed funding score + every indicator's entered score
     grade: str
     suggestions: dict[str, Suggestion]  # by IndicatorRow.key
     checks: tuple[Check, ...]
@@ -305,7 +307,8 @@ def _normalize(text: str) -> str:
 
 
 def _unit_after(text: str) -> str:
-    unit = _UNIT.match(text).group(1)
+    match = _UNIT.match(text)
+    unit = match.group(1) if match else ""
     for qualifier in _UNIT_QUALIFIERS:
         if unit.endswith(qualifier):
             unit = unit[: -len(qualifier)]
@@ -406,32 +409,34 @@ def suggest(indicator: IndicatorRow, rules: Rules = DEFAULT_RULES) -> Suggestion
         return Suggestion(None, basis=Basis("not_numbers", nature=nature))
 
     unit = target_unit if target_parsed is not None and target == target_parsed else ""
-    head = {"nature": nature, "target": target, "unit": unit, "inferred": inferred, "weight": weight}
-    full = Suggestion(weight, basis=Basis("met", score=weight, **head))
+    head = Basis("met", nature=nature, target=target, unit=unit, inferred=inferred, weight=weight)
+    full = Suggestion(weight, basis=dataclasses.replace(head, score=weight))
 
     if nature == "ge":
         if actual >= target or target == 0:
             return full
         if target < 0:
-            return Suggestion(None, basis=Basis("negative_target", **head))
+            return Suggestion(None, basis=dataclasses.replace(head, reason="negative_target"))
         numerator, denominator = max(actual, ZERO), target
     elif nature == "le":
         if actual <= target:
             return full
         if target < 0:
-            return Suggestion(None, basis=Basis("negative_target", **head))
+            return Suggestion(None, basis=dataclasses.replace(head, reason="negative_target"))
         numerator, denominator = target, actual
     else:  # eq
         if actual == target:
             return full
         numerator, denominator = min(actual, target), max(actual, target)
         if numerator < 0:
-            return Suggestion(None, basis=Basis("negative_values", **head))
+            return Suggestion(None, basis=dataclasses.replace(head, reason="negative_values"))
     raw = weight * numerator / denominator
     score = _capped(raw, weight, rules)
     return Suggestion(
         score,
-        basis=Basis("proportional", numerator=numerator, denominator=denominator, raw=raw, score=score, **head),
+        basis=dataclasses.replace(
+            head, reason="proportional", numerator=numerator, denominator=denominator, raw=raw, score=score
+        ),
     )
 
 
