@@ -68,12 +68,20 @@ def _blank(text: str) -> bool:
 
 
 def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, computed: Decimal | None) -> list[Check]:
-    checks: list[Check] = []
     rows: dict[str, scoring.FundingRow] = {}
     for row in form.funding:
         rows.setdefault(row.source, row)
-    total = rows.get("total")
+    return [
+        *_amount_checks(rows),
+        *_sum_checks(rows),
+        *_printed_rate_checks(form, rate),
+        *_funding_score_checks(form, rules, rate, computed),
+    ]
 
+
+def _amount_checks(rows: dict[str, scoring.FundingRow]) -> list[Check]:
+    checks: list[Check] = []
+    total = rows.get("total")
     for column in COLUMN_CODES:
         if total is None or getattr(total, column) is None:
             checks.append(
@@ -100,6 +108,13 @@ def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, compute
                     )
                 )
 
+    return checks
+
+
+def _sum_checks(rows: dict[str, scoring.FundingRow]) -> list[Check]:
+    """年度资金总额 = 当年财政拨款 + 上年结转 + 其他, per column; 执行数 ≤ 预算数 per row; a budget of 0."""
+    checks: list[Check] = []
+    total = rows.get("total")
     for column in COLUMN_CODES:
         parts = {s: getattr(rows[s], column) if s in rows else None for s in schema.SUB_SOURCES}
         if all(value is None for value in parts.values()):
@@ -143,7 +158,6 @@ def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, compute
                     reads=(schema.funding(source, "executed"), schema.funding(source, "annual_budget")),
                 )
             )
-
     if total is not None and total.annual_budget == 0:
         checks.append(
             Check(
@@ -153,9 +167,11 @@ def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, compute
                 schema.funding("total", "annual_budget"),
             )
         )
+    return checks
 
-    checks += _printed_rate_checks(form, rate)
 
+def _funding_score_checks(form: FormInput, rules: Rules, rate: Decimal | None, computed: Decimal | None) -> list[Check]:
+    checks: list[Check] = []
     if form.funding_weight is None:
         checks.append(
             Check(

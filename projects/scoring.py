@@ -410,15 +410,19 @@ def suggest(indicator: IndicatorRow, rules: Rules = DEFAULT_RULES) -> Suggestion
 
     unit = target_unit if target_parsed is not None and target == target_parsed else ""
     head = Basis("met", nature=nature, target=target, unit=unit, inferred=inferred, weight=weight)
-    full = Suggestion(weight, basis=dataclasses.replace(head, score=weight))
+    return _suggest_quantitative(head, weight, target, actual, rules)
 
-    if nature == "ge":
+
+def _suggest_quantitative(head: Basis, weight: Decimal, target: Decimal, actual: Decimal, rules: Rules) -> Suggestion:
+    """完成比例 × 分值 for ≥ / ≤ / = (see suggest); `head` names the nature and the target."""
+    full = Suggestion(weight, basis=dataclasses.replace(head, score=weight))
+    if head.nature == "ge":
         if actual >= target or target == 0:
             return full
         if target < 0:
             return Suggestion(None, basis=dataclasses.replace(head, reason="negative_target"))
         numerator, denominator = max(actual, ZERO), target
-    elif nature == "le":
+    elif head.nature == "le":
         if actual <= target:
             return full
         if target < 0:

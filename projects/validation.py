@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -49,43 +49,37 @@ def parse_number(value: object, number: schema.Number, *, allow_negative: bool =
     """
     if value is None:
         return None
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise Invalid(_("“%(value)s”不是数字，请填写数字，如 44.32") % {"value": value}, "invalid")
-    if isinstance(value, int):
-        value = str(value)
     if isinstance(value, Decimal):
-        result = value
-        shown = _shown(value) if value.is_finite() else str(value)
         if not value.is_finite():
-            raise Invalid(_("“%(value)s”不是数字，请填写数字，如 44.32") % {"value": shown}, "invalid")
-    elif isinstance(value, str):
-        shown = value.strip()
-        if len(shown) > MAX_NUMBER_TEXT:
-            raise Invalid(
-                _("数字过长：最多 %(digits)s 位（现有 %(length)s 个字符）")
-                % {"digits": number.max_digits, "length": len(shown)},
-                "max_digits",
-            )
-        text = normalize_number(value)
-        if not text:
-            return None
-        if _THOUSANDS.fullmatch(text):
-            text = text.replace(",", "")
-        elif "," in text and _PLAIN.fullmatch(text.replace(",", "")):
-            raise Invalid(
-                _("“%(value)s”中的逗号位置不对：逗号只能用作千位分隔符（如 1,234.5），小数点请用“.”")
-                % {"value": shown},
-                "separator",
-            )
-        if not _PLAIN.fullmatch(text):
-            raise Invalid(_("“%(value)s”不是数字，请填写数字，如 44.32") % {"value": shown}, "invalid")
-        try:
-            result = Decimal(text)
-        except InvalidOperation:  # pragma: no cover - the pattern admits only plain decimals
-            raise Invalid(_("“%(value)s”不是数字，请填写数字，如 44.32") % {"value": shown}, "invalid") from None
-    else:
-        raise Invalid(_("应填写数字，如 44.32"), "invalid")
-    return _within(result, number, shown, allow_negative=allow_negative)
+            raise Invalid(_("“%(value)s”不是数字，请填写数字，如 44.32") % {"value": value}, "invalid")
+        return _within(value, number, _shown(value), allow_negative=allow_negative)
+    shown = str(value).strip()
+    result = _read_text(shown, number)
+    return None if result is None else _within(result, number, shown, allow_negative=allow_negative)
+
+
+def _read_text(shown: str, number: schema.Number) -> Decimal | None:
+    if len(shown) > MAX_NUMBER_TEXT:
+        raise Invalid(
+            _("数字过长：最多 %(digits)s 位（现有 %(length)s 个字符）")
+            % {"digits": number.max_digits, "length": len(shown)},
+            "max_digits",
+        )
+    text = normalize_number(shown)
+    if not text:
+        return None
+    if _THOUSANDS.fullmatch(text):
+        text = text.replace(",", "")
+    elif "," in text and _PLAIN.fullmatch(text.replace(",", "")):
+        raise Invalid(
+            _("“%(value)s”中的逗号位置不对：逗号只能用作千位分隔符（如 1,234.5），小数点请用“.”") % {"value": shown},
+            "separator",
+        )
+    if not _PLAIN.fullmatch(text):
+        raise Invalid(_("“%(value)s”不是数字，请填写数字，如 44.32") % {"value": shown}, "invalid")
+    return Decimal(text)  # the pattern admits only plain decimals
 
 
 def _shown(value: Decimal) -> str:
