@@ -1,13 +1,17 @@
 """Production settings come from the environment and pass Django's deployment checks; the tests run on their own
-settings module."""
+settings module; SQLite is set up for concurrent requests."""
 
 import os
+import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, transaction
 
 from perfeval.settings import env_bool
 
@@ -133,3 +137,100 @@ def test_the_deployed_settings_do_not_relax_when_pytest_is_imported():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+# --- SQLite under concurrent requests ------------------------------------------------------------------------
+
+
+def test_sqlite_is_configured_for_concurrent_requests():
+    code = (
+        "import json, django; django.setup(); from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default']['OPTIONS']))"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**environment, "DJANGO_SETTINGS_MODULE": "perfeval.settings", "DEBUG": "1"},
+    )
+    assert result.returncode == 0, result.stderr
+    import json
+
+    options = json.loads(result.stdout)
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert options["timeout"] >= 5
+    assert "PRAGMA journal_mode=WAL" in options["init_command"]
+
+
+sqlite_only = pytest.mark.skipif(
+    connection.vendor != "sqlite",
+    reason="SQLite's locking: PostgreSQL has row locks and MVCC for concurrent writers",
+)
+
+
+@sqlite_only
+def test_the_sqlite_test_database_is_a_file_with_the_settings_pragmas(db):
+    """Each thread of the live server opens its own connection to it (an in-memory database would be shared)."""
+    assert not connection.is_in_memory_db()
+    assert Path(connection.settings_dict["NAME"]).is_file()
+    with connection.cursor() as cursor:
+        assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert cursor.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+        assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] == 20_000  # OPTIONS["timeout"], in ms
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_on_sqlite_wait_their_turn():
+    """Threads, each with its own connection, run read-then-write transactions all at once: none is told
+    "database is locked", and none saw a count that another one changed meanwhile (they ran one after another)."""
+    threads, rounds = 4, 5
+    start = threading.Barrier(threads, timeout=30)
+    failures = []
+
+    def write():
+        try:
+            start.wait()
+            for _ in range(rounds):
+                with transaction.atomic():
+                    seen = Group.objects.count()
+                    Group.objects.create(name=f"group {seen}")
+        except Exception as exc:  # reported below, with the thread's error
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=write) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert not [worker for worker in workers if worker.is_alive()]
+    assert failures == []
+    assert sorted(Group.objects.values_list("name", flat=True)) == sorted(f"group {n}" for n in range(threads * rounds))
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_why_immediate_a_deferred_reader_cannot_turn_writer_after_another_commit():
+    """The failure that IMMEDIATE prevents, step by step (no threads needed): without it, a transaction that has
+    read is refused at once, busy timeout or not, when it writes after another transaction committed."""
+    first, second = (
+        sqlite3.connect(connection.settings_dict["NAME"], timeout=20, isolation_level=None) for _ in range(2)
+    )
+    try:
+        for conn in (first, second):
+            conn.execute("BEGIN DEFERRED")
+            conn.execute("SELECT count(*) FROM auth_group").fetchone()
+        first.execute("INSERT INTO auth_group (name) VALUES ('first')")
+        first.execute("COMMIT")
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            second.execute("INSERT INTO auth_group (name) VALUES ('second')")
+        second.execute("ROLLBACK")
+    finally:
+        first.close()
+        second.close()
+    assert list(Group.objects.values_list("name", flat=True)) == ["first"]

@@ -112,8 +112,16 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the task worker and the web process work side by side on the demo database.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+    # SQLite for concurrent requests (runserver's threads, the task worker): WAL lets readers and one writer work
+    # side by side; IMMEDIATE takes the write lock when a transaction starts, so a transaction that reads and then
+    # writes waits its turn instead of failing at once with "database is locked" (a deferred transaction cannot
+    # wait to turn from reader into writer); `timeout` is SQLite's busy timeout, in seconds, for that wait.
+    # synchronous=NORMAL is safe with WAL (a power cut may lose the last commits, never corrupt the file).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
