@@ -54,7 +54,7 @@ test: venv sysdeps-test
 	@mkdir -p var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	PERFEVAL_TESTING=1 $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
+	DJANGO_SETTINGS_MODULE=perfeval.settings.test $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv

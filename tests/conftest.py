@@ -126,6 +126,15 @@ def browser():
         browser.close()
 
 
+PREVIEW_BUSY = "form[data-preview=busy]"
+
+
+def wait_for_preview(page):
+    """Wait until the edit page's live preview (htmx, debounced) has answered the last edit: the page marks its
+    form data-preview="busy" from an edit until that preview is swapped in (static/js/assessment_form.js)."""
+    page.wait_for_function(f"() => !document.querySelector({PREVIEW_BUSY!r})")
+
+
 @pytest.fixture
 def page(browser, live_server):
     """A fresh browser page; `page.goto_path("/x/")` opens a path on the live server."""
@@ -134,6 +143,9 @@ def page(browser, live_server):
     page.set_default_timeout(15000)
     page.goto_path = lambda path: page.goto(live_server.url + path)
     yield page
+    # No preview left on its way to the live server, which would answer it while the next test sets up.
+    if not page.is_closed():
+        wait_for_preview(page)
     context.close()
 
 

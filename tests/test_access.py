@@ -184,7 +184,10 @@ def test_preparer_units(unit, preparer, reviewer, superuser, finance):
 def test_roles_are_read_once_per_request(preparer, assessment, django_assert_num_queries):
     access.forget_roles(preparer)
     with django_assert_num_queries(1):
-        access.is_preparer(preparer)
-        access.is_reviewer(preparer)
-        access.is_finance_admin(preparer)
-        access.can_edit(preparer, assessment)
+        answers = (
+            access.is_preparer(preparer),
+            access.is_reviewer(preparer),
+            access.is_finance_admin(preparer),
+            access.can_edit(preparer, assessment),
+        )
+    assert answers == (True, False, False, True)

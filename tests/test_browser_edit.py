@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from projects.models import SelfAssessment
 
-from .conftest import screenshot
+from .conftest import screenshot, wait_for_preview
 from .factories import AssessmentFactory, ProjectFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -156,6 +156,29 @@ def test_submit_is_refused_while_errors_remain_and_the_panel_links_to_them(page,
     screenshot(page, "edit-04-submit-refused")
     assessment.refresh_from_db()
     assert (assessment.status, assessment.version) == ("draft", 2)
+
+
+def test_the_page_tells_when_its_preview_is_in(page, login_page, preparer, assessment):
+    """data-preview on the form: "busy" from an edit until the preview of that edit is swapped in, then "idle".
+    The browser tests wait on it instead of on the clock."""
+    login_page("preparer")
+    page.goto_path(f"/assessments/{assessment.pk}/")
+    form = page.locator("#assessment-form")
+    expect(form).to_have_attribute("data-preview", "idle")
+    expect(page.locator("[data-testid=total]")).to_have_text("100")
+    # Every value the attribute takes, recorded in the page (so nothing depends on when the test looks).
+    form.evaluate(
+        """(form) => { window.previewStates = [];
+                       new MutationObserver(() => window.previewStates.push(form.dataset.preview))
+                         .observe(form, {attributeFilter: ["data-preview"]}); }"""
+    )
+    fill(page, "#id_ind-0-score", "15")
+    fill(page, "#id_ind-1-score", "5")
+    wait_for_preview(page)
+    # No retrying from here on: once the page says idle, the answer to the last edit is on it.
+    assert page.locator("[data-testid=total]").inner_text() == "90"
+    states = page.evaluate("window.previewStates")
+    assert states[0] == "busy" and states[-1] == "idle", states
 
 
 def test_rows_reorder_and_undo_delete(page, login_page, preparer, assessment):

@@ -3,10 +3,11 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from projects.models import SelfAssessment, StatusChange
 
-from .conftest import screenshot
+from .conftest import screenshot, wait_for_preview
 from .factories import ProjectFactory, complete_assessment
 
 Status = SelfAssessment.Status
@@ -26,17 +27,6 @@ def sign_in(page, login_page, username):
     return login_page(username)
 
 
-def settle_live_preview(page, quiet_ms=1200):
-    """Wait until the edit page's live preview (htmx, debounced) has stopped posting, so that pressing
-    提交审核 does not race a preview of the same page (which the server refuses once the form is submitted)."""
-    import time
-
-    last = [time.monotonic()]
-    page.on("request", lambda r: last.__setitem__(0, time.monotonic()) if "/preview/" in r.url else None)
-    while (time.monotonic() - last[0]) * 1000 < quiet_ms:
-        page.wait_for_timeout(100)
-
-
 def test_submit_return_fix_resubmit_approve(page, login_page, form):
     errors = []
     # Script errors and CSP refusals; an HTTP error status (the deliberate 400 below) is the server's answer.
@@ -53,7 +43,7 @@ def test_submit_return_fix_resubmit_approve(page, login_page, form):
     sign_in(page, login_page, "preparer")
     page.goto_path(f"/assessments/{form.pk}/")
     page.get_by_role("button", name="提交审核").click()
-    page.wait_for_load_state()
+    expect(page.locator(".alert-success")).to_contain_text("已提交审核")
     form.refresh_from_db()
     assert form.status == Status.SUBMITTED
 
@@ -69,8 +59,7 @@ def test_submit_return_fix_resubmit_approve(page, login_page, form):
 
     page.get_by_label("审核意见").fill("执行数与决算一致。")
     page.get_by_role("button", name="退回修改").click()
-    page.wait_for_load_state()
-    assert "退回时必须填写退回意见" in page.locator(".review-form").inner_text()
+    expect(page.locator(".review-form")).to_contain_text("退回时必须填写退回意见")
     assert page.get_by_label("审核意见").input_value() == "执行数与决算一致。", "bad input loses nothing"
     screenshot(page, "review-02-return-without-comment")
 
@@ -92,9 +81,11 @@ def test_submit_return_fix_resubmit_approve(page, login_page, form):
     goal = page.locator("textarea[name$='goal_actual']")
     goal.fill("已按计划完成年度工作任务，全年服务 1,200 人次。")
     goal.press("Tab")
-    settle_live_preview(page)
+    # Submit once the preview of this edit is in: a preview still on its way when the form is submitted is
+    # refused by the server (the form is no longer editable), which the browser reports as an error.
+    wait_for_preview(page)
     page.get_by_role("button", name="提交审核").click()
-    page.wait_for_load_state()
+    expect(page.locator(".alert-success")).to_contain_text("已提交审核")
     form.refresh_from_db()
     assert form.status == Status.SUBMITTED
 

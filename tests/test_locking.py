@@ -50,9 +50,20 @@ def test_the_workflow_reopen_still_works_and_then_edits_are_allowed(approved, ad
     indicator = approved.indicators.first()
     indicator.deviation = "说明"
     indicator.save()
+    approved.refresh_from_db()
+    indicator.refresh_from_db()
+    assert (approved.goal_actual, indicator.deviation) == ("更正后的实际完成情况", "说明")
 
 
 def test_drafts_save_freely(assessment):
+    assert assessment.status == SelfAssessment.Status.DRAFT
+    rows = assessment.indicators.count()
+    removed = assessment.indicators.first()
+    removed_pk = removed.pk  # delete() clears it
     assessment.goal_actual = "草稿随时可改"
     assessment.save()
-    assessment.indicators.first().delete()
+    removed.delete()
+    assessment.refresh_from_db()
+    assert assessment.goal_actual == "草稿随时可改"
+    assert assessment.indicators.count() == rows - 1
+    assert not assessment.indicators.filter(pk=removed_pk).exists()

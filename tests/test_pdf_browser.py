@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from projects import tasks
 
@@ -22,14 +23,14 @@ def test_batch_print_from_the_page(login_page, preparer, unit):
     page = login_page("preparer")
     page.click("text=批量打印")
     page.wait_for_selector("h1:has-text('批量打印')")
-    assert page.locator("select[name=unit] option").all_inner_texts() == [f"{unit.name}（实施单位）"]
+    expect(page.locator("select[name=unit] option")).to_have_text([f"{unit.name}（实施单位）"])
     screenshot(page, "print_batch_page")
 
     for box in page.locator("input[name=statuses]").all():
         box.uncheck()
     page.click("button[type=submit]")
     page.wait_for_selector("text=请至少勾选一种状态。")
-    assert page.locator("select[name=unit]").input_value() == str(unit.pk)  # what was chosen is kept
+    expect(page.locator("select[name=unit]")).to_have_value(str(unit.pk))  # what was chosen is kept
     screenshot(page, "print_batch_bad_input")
 
     page.check("input[name=statuses][value=draft]")

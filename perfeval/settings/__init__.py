@@ -2,12 +2,14 @@
 
 DATABASE_URL  PostgreSQL (postgres://user@host:5432/name, through psycopg 3); default: SQLite in var/.
 SECRET_KEY    required when DEBUG is off.
-DEBUG         1/true/yes turns debug mode on (never in production).
+DEBUG         on/off switch (never on in production).
 ALLOWED_HOSTS comma-separated host names.
+
+On/off switches take 1/0, true/false, yes/no or on/off (any case); blank means the default, anything else
+stops the start with the variable's name. The test suite runs on perfeval.settings.test (chosen by pytest).
 """
 
 import os
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -17,11 +19,23 @@ from django.utils.csp import CSP
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
 def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None:
+    """An on/off switch from the environment. A typo (DEBUG=fasle) must not silently mean "off"."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in TRUE_WORDS:
+        return True
+    if value in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={os.environ[name]!r} is not an on/off value: "
+        "use 1/0, true/false, yes/no or on/off (or leave it empty)."
+    )
 
 
 def env_list(name, default=""):
@@ -29,17 +43,16 @@ def env_list(name, default=""):
 
 
 DEBUG = env_bool("DEBUG")
-# The test suite (pytest) gets a throwaway key, fast hashing and immediate tasks.
-TESTING = env_bool("PERFEVAL_TESTING") or "pytest" in sys.modules
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or TESTING:
+    if DEBUG:
         SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
-    else:
+    elif os.environ.get("DJANGO_SETTINGS_MODULE") != f"{__name__}.test":
+        # Python runs this package before its submodule perfeval.settings.test, which sets its own key.
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see README, Configuration).")
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG or TESTING else "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -99,8 +112,16 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the task worker and the web process work side by side on the demo database.
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;", "timeout": 20}
+    # SQLite for concurrent requests (runserver's threads, the task worker): WAL lets readers and one writer work
+    # side by side; IMMEDIATE takes the write lock when a transaction starts, so a transaction that reads and then
+    # writes waits its turn instead of failing at once with "database is locked" (a deferred transaction cannot
+    # wait to turn from reader into writer); `timeout` is SQLite's busy timeout, in seconds, for that wait.
+    # synchronous=NORMAL is safe with WAL (a power cut may lose the last commits, never corrupt the file).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -140,7 +161,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Background work (batch PDF printing) through Django's tasks framework, stored in the database.
 TASKS = {
     "default": {
-        "BACKEND": "django.tasks.backends.immediate.ImmediateBackend" if TESTING else "django_tasks_db.DatabaseBackend",
+        "BACKEND": "django_tasks_db.DatabaseBackend",
     }
 }
 
@@ -171,11 +192,6 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-if TESTING:
-    SECURE_SSL_REDIRECT = False
-    SESSION_COOKIE_SECURE = False
-    CSRF_COOKIE_SECURE = False
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Uploads (佐证材料, Excel and JSON imports).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

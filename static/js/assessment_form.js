@@ -11,8 +11,40 @@
   const parentsNode = document.getElementById("level2-parents");
   const level2Parent = parentsNode ? JSON.parse(parentsNode.textContent) : {};
 
+  // -- preview state: data-preview="busy" from an edit until the preview that includes it has been answered
+  // (and swapped in), then "idle". The state is in the DOM, so a test waits on it rather than on the clock.
+  let edits = 0; // edits (input, change, recompute) so far
+  let sentFor = -1; // the number of edits that the newest preview request includes
+  let newest = null; // that request
+  function edited() {
+    edits += 1;
+    form.dataset.preview = "busy";
+  }
+  function answered(event) {
+    if (event.detail.elt === form && event.detail.xhr === newest && sentFor === edits) form.dataset.preview = "idle";
+  }
+  if (live) {
+    form.dataset.preview = "idle";
+    // Capturing, so that the count is up before htmx (listening on the form too) schedules its request.
+    form.addEventListener("input", edited, true);
+    form.addEventListener("change", edited, true);
+    form.addEventListener("htmx:beforeSend", (event) => {
+      if (event.detail.elt !== form) return;
+      sentFor = edits;
+      newest = event.detail.xhr;
+    });
+    // A preview's out-of-band parts are swapped in and settled (htmx then fires afterSettle on the form, and on
+    // each part); an error or an abort swaps nothing.
+    form.addEventListener("htmx:afterSettle", answered);
+    form.addEventListener("htmx:afterRequest", (event) => {
+      if (!event.detail.successful) answered(event);
+    });
+  }
+
   function recompute() {
-    if (live && window.htmx) window.htmx.trigger(form, "recompute");
+    if (!live || !window.htmx) return;
+    edited();
+    window.htmx.trigger(form, "recompute");
   }
 
   // -- unsaved changes ------------------------------------------------------------------------------
