@@ -397,7 +397,7 @@ def summary(user, filters: Filters) -> Summary:
         units=units,
         years=years,
         unit_choices=unit_choices,
-        charts=[grade_chart(totals), total_chart(rows), rate_chart(rows)],
+        charts=[grade_chart(totals, rules), total_chart(rows, rules), rate_chart(rows)],
         scope_label=_scope_label(user, filters),
     )
 
@@ -443,8 +443,8 @@ def _n(value: Decimal) -> Decimal:
     return scoring.quantize_half_up(value, 1)
 
 
-def grade_chart(totals: Totals) -> Chart:
-    """How many forms have each grade (vertical bars)."""
+def grade_chart(totals: Totals, rules: scoring.Rules = scoring.DEFAULT_RULES) -> Chart:
+    """How many forms have each grade (vertical bars); the bands are the administrator's (rules.grade_bands)."""
     width, height, top, bottom, left = 260, 200, 22, 26, 16
     plot = height - top - bottom
     peak = max(totals.by_grade.values(), default=0) or 1
@@ -468,7 +468,7 @@ def grade_chart(totals: Totals) -> Chart:
     return Chart(
         kind="grades",
         title=_("等级分布"),
-        description=_("优 ≥ 90，良 80–90，中 60–80，差 < 60"),
+        description=bands_text(rules),
         width=width,
         height=height,
         bars=bars,
@@ -476,29 +476,46 @@ def grade_chart(totals: Totals) -> Chart:
     )
 
 
-# Below 60 is one bin (差); 中 in two ten-point bins; 良 and 优, where most forms are, in five-point bins.
-SCORE_BINS = (
-    (D("-Infinity"), D(60), "<60"),
-    (D(60), D(70), "60–69"),
-    (D(70), D(80), "70–79"),
-    (D(80), D(85), "80–84"),
-    (D(85), D(90), "85–89"),
-    (D(90), D(95), "90–94"),
-    (D(95), D("Infinity"), "95–100"),
-)
+def bands_text(rules: scoring.Rules) -> str:
+    """ "优 ≥ 90，良 80–90，中 60–80，差 < 60" from the rules' grade bands."""
+    bands = sorted(rules.grade_bands, key=lambda band: band[0], reverse=True)
+    parts, upper = [], None
+    for minimum, name in bands:
+        low = scoring.format_decimal(minimum)
+        parts.append(f"{name} ≥ {low}" if upper is None else f"{name} {low}–{upper}")
+        upper = low
+    if upper is not None:
+        parts.append(f"{rules.lowest_grade} < {upper}")
+    return _("，").join(parts)
 
 
-def total_chart(rows: list[Row]) -> Chart:
-    """How the totals spread (a histogram over SCORE_BINS)."""
+# The usual edges: below 60 one bin (差); 中 in two ten-point bins; 良 and 优, where most forms are, in five-point
+# bins. The rules' own grade thresholds are edges too, so that a bin never straddles two grades.
+SCORE_EDGES = (D(60), D(70), D(80), D(85), D(90), D(95))
+
+
+def score_bins(rules: scoring.Rules = scoring.DEFAULT_RULES) -> list[tuple[Decimal, Decimal, str]]:
+    """(low, high, label) bins of the 总分 histogram: low ≤ total < high."""
+    edges = sorted({*SCORE_EDGES, *(minimum for minimum, _name in rules.grade_bands if 0 < minimum <= 100)})
+    bins = [(D("-Infinity"), edges[0], f"<{scoring.format_decimal(edges[0])}")]
+    for low, high in zip(edges, [*edges[1:], D("Infinity")], strict=True):
+        top = D(100) if high.is_infinite() else high - 1 if high == high.to_integral() else high
+        bins.append((low, high, f"{scoring.format_decimal(low)}–{scoring.format_decimal(top)}"))
+    return bins
+
+
+def total_chart(rows: list[Row], rules: scoring.Rules = scoring.DEFAULT_RULES) -> Chart:
+    """How the totals spread (a histogram over score_bins); each bar in the colour of its grade."""
     width, height, top, bottom, left = 320, 200, 22, 26, 8
     plot = height - top - bottom
-    counts = [sum(1 for row in rows if low <= row.total < high) for low, high, _label in SCORE_BINS]
+    bins = score_bins(rules)
+    counts = [sum(1 for row in rows if low <= row.total < high) for low, high, _label in bins]
     peak = max(counts, default=0) or 1
-    slot = D(width - left - 10) / len(SCORE_BINS)
+    slot = D(width - left - 10) / len(bins)
     bars = []
-    for i, ((low, _high, label), count) in enumerate(zip(SCORE_BINS, counts, strict=True)):
+    for i, ((low, _high, label), count) in enumerate(zip(bins, counts, strict=True)):
         h = D(plot) * count / peak
-        grade = scoring.grade(low)
+        grade = scoring.grade(low, rules)
         bars.append(
             Bar(
                 label=label,

@@ -266,3 +266,22 @@ def test_an_empty_scope_says_so(client_for, db):
     assert response.status_code == 200
     assert "您可查看的范围内还没有自评表。" in response.content.decode()
     assert Unit.objects.count() == 0
+
+
+def test_the_summary_follows_the_administrators_grade_bands(client_for, admin_user, unit):
+    from projects.models import ScoringRules
+
+    rules = ScoringRules.load()
+    rules.excellent_min, rules.good_min, rules.fair_min = D(85), D(75), D(55)
+    rules.save()
+    form(unit, "八十七分项目", budget="100", executed="100")
+    row = reports.Row(**{**dict.fromkeys(reports.Row.__dataclass_fields__), "total": D(87), "project": "x"})
+    assert reports.scoring.grade(D(87), rules.as_rules()) == "优"
+    response = client_for(admin_user).get(URL)
+    summary = response.context["summary"]
+    grades, totals, _rates = summary.charts
+    assert grades.description == "优 ≥ 85，良 75–85，中 55–75，差 < 55"
+    bars = {bar.label: bar.css for bar in reports.total_chart([row], rules.as_rules()).bars}
+    assert bars["85–89"] == "grade-a" and bars["75–79"] == "grade-b" and bars["<55"] == "grade-d"
+    assert "优 ≥ 85" in response.content.decode()
+    assert {bar.label for bar in totals.bars} >= {"<55", "55–59", "85–89"}
