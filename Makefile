@@ -10,6 +10,10 @@ RUN_DEBS := fonts-noto-cjk libharfbuzz-subset0
 TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
 export DJANGO_SETTINGS_MODULE := perfeval.settings
 
+# The strictly typed core (see [tool.mypy] in pyproject.toml); the modules it imports are read, not reported.
+MYPY_CORE := --follow-imports=silent projects/schema.py projects/validation.py projects/scoring.py \
+	projects/checks.py projects/labels.py projects/refusals.py
+
 .PHONY: run test venv sysdeps-run sysdeps-test lint bench clean worker
 
 $(BIN)/.installed: pyproject.toml
@@ -54,6 +58,8 @@ test: venv sysdeps-test
 	@mkdir -p var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
+	$(BIN)/mypy $(MYPY_CORE)
 	DJANGO_SETTINGS_MODULE=perfeval.settings.test $(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
@@ -67,3 +73,6 @@ bench: venv sysdeps-run
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3
+
+mypy-core: venv
+	$(BIN)/mypy $(MYPY_CORE)
