@@ -28,13 +28,13 @@ def test_batch_print_from_the_page(login_page, preparer, unit):
 
     for box in page.locator("input[name=statuses]").all():
         box.uncheck()
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # not the header's 退出 button
     page.wait_for_selector("text=请至少勾选一种状态。")
     expect(page.locator("select[name=unit]")).to_have_value(str(unit.pk))  # what was chosen is kept
     screenshot(page, "print_batch_bad_input")
 
     page.check("input[name=statuses][value=draft]")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # not the header's 退出 button
     page.wait_for_url(lambda url: "/print/jobs/" in url)
     page.wait_for_selector("[data-testid=job-download]")
     assert "已生成，共 11 页" in page.inner_text("[data-testid=job-status]")
