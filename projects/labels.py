@@ -1,14 +1,10 @@
 """The form's vocabulary (projects.schema) in the active language, for pages, messages and the admin.
 
 schema holds the Chinese source strings; these functions translate them when they are shown, so that
-an English user reads English and the stored codes never depend on the language. Imports and exports
-that must read or write the printed Chinese words use `printed()` / `code_of()`, which never translate.
+an English user reads English and the stored codes never depend on the language.
 """
 
 from __future__ import annotations
-
-import unicodedata
-from functools import cache
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext, gettext_lazy
@@ -33,11 +29,6 @@ def label(code: str) -> str:
     return gettext(text) if text else str(code)
 
 
-def lazy_label(code: str) -> Promise | str:
-    text = _CODES.get(code)
-    return gettext_lazy(text) if text else code
-
-
 def field_label(field: schema.Field) -> str:
     return gettext(field.label)
 
@@ -47,37 +38,6 @@ def choices(group: tuple[schema.Choice, ...]) -> list[tuple[str, Promise]]:
     return [(choice.code, gettext_lazy(choice.label)) for choice in group]
 
 
-def choice_list(field: schema.Field) -> str:
-    """ "产出指标、效益指标、满意度指标" in the active language."""
-    return gettext("、").join(gettext(choice.label) for choice in field.choices)
-
-
 def funding_cell(source: str, column: str) -> str:
     """ "年度资金总额 全年执行数"."""
     return f"{label(source)} {label(column)}"
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The printed words (never translated): what a file says and what the official form prints
-
-
-def printed(code: str) -> str:
-    """The Chinese label of a code as the official form prints it, whatever the active language."""
-    return _CODES.get(code, code)
-
-
-def fold(text: str) -> str:
-    """A printed label as a reader compares it: NFKC, no spaces ("产出 指标" is "产出指标")."""
-    return "".join(unicodedata.normalize("NFKC", str(text)).split())
-
-
-@cache
-def _printed_index(group: tuple[schema.Choice, ...]) -> dict[str, str]:
-    return {fold(choice.label): choice.code for choice in group}
-
-
-def code_of(group: tuple[schema.Choice, ...], text: str) -> str | None:
-    """The code of a printed label of the group, or None: "产出指标" -> "output" (the codes are not labels)."""
-    if not isinstance(text, str):
-        return None
-    return _printed_index(group).get(fold(text))

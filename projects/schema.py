@@ -1,10 +1,10 @@
 """The shape of the 财政项目支出绩效自评表, declared once: everything else reads it.
 
 The rows and columns of 项目资金, the 一级/二级 indicator levels and which 二级 belongs to which 一级,
-指标性质 and 达成程度, the fields of an indicator row with their kind and limits, the header fields, and
-the places a check can point at (`Path`). The models' choices, the editor, the checks, the history,
-the JSON and Excel formats, the PDF and the admin all read this module, so a new column or level is
-added here and nowhere else.
+指标性质 and 达成程度, the fields of an indicator row with their kind and limits, and
+the places a check can point at (`Path`). The models' choices and digits, the scoring engine and the
+checks read this module; the editor, the history, the JSON and Excel formats and the PDF still hold
+copies that are to move onto it, so that a new column or level is added here and nowhere else.
 
 Pure Python, no Django: the scoring engine (projects.scoring) reads it too. Labels are the Chinese
 source strings of the printed form; `projects.labels` shows them in the active language. `_` below
@@ -109,8 +109,6 @@ ACHIEVEMENTS: tuple[Choice, ...] = (
     Choice("not_achieved", _("未达成")),
 )
 
-AMOUNT_UNITS: tuple[Choice, ...] = (Choice("万元", _("万元")), Choice("元", _("元")))
-DEFAULT_AMOUNT_UNIT = "万元"
 
 # ---------------------------------------------------------------------------------------------------------
 # Fields and their limits
@@ -169,34 +167,8 @@ INDICATOR_FIELDS: tuple[Field, ...] = (
 )
 INDICATOR = {field.name: field for field in INDICATOR_FIELDS}
 INDICATOR_NAMES = tuple(field.name for field in INDICATOR_FIELDS)
-PRINTED_INDICATOR_NAMES = tuple(field.name for field in INDICATOR_FIELDS if field.printed)
-STRUCTURED_INDICATOR_NAMES = tuple(field.name for field in INDICATOR_FIELDS if not field.printed)
-# The cells that say something about a row beyond where it sits: a new row with none of them filled in is
-# an untouched blank row.
-INDICATOR_CONTENT_NAMES = tuple(name for name in INDICATOR_NAMES if name not in ("level1", "level2"))
 # The 年度指标值 / 实际完成值 cells count as filled in through their structured number too.
 VALUE_OF_TEXT = {"target": "target_value", "actual": "actual_value"}
-
-# The form's own fields (besides the funding amounts): the 执行率 分值, the funding 得分 (stored on the
-# 年度资金总额 row, the only one that has a score), 年度总体目标.
-HEADER_FIELDS: tuple[Field, ...] = (
-    Field("amount_unit", _("金额单位"), "choice", choices=AMOUNT_UNITS),
-    Field("funding_weight", _("分值"), "points"),
-    Field("funding_score", _("得分"), "points"),
-    Field("goal_expected", _("预期目标"), "text"),
-    Field("goal_actual", _("实际完成情况"), "text"),
-)
-HEADER = {field.name: field for field in HEADER_FIELDS}
-# The default 分值 of the 执行率 block (财预〔2020〕10号: 10 points).
-DEFAULT_FUNDING_WEIGHT = Decimal(10)
-
-# Section headings of the printed form.
-TITLE = _("财政项目支出绩效自评表")
-LABEL_FUNDING = _("项目资金")
-LABEL_GOALS = _("年度总体目标")
-LABEL_INDICATORS = _("绩效指标")
-LABEL_RATE = _("执行率")
-LABEL_TOTAL = _("总分")
 
 # ---------------------------------------------------------------------------------------------------------
 # Where a finding points: a typed path, spelt as a dotted string
@@ -278,7 +250,7 @@ TOTAL_SCORE = Path("total")  # 总分
 
 
 def header_path(name: str) -> Path:
-    """The path of a header field of the editor (HEADER_FIELDS, or funding_<source>_<column>)."""
+    """The path of a header field of the editor (its own name, or funding_<source>_<column>)."""
     if name == "funding_score":
         return FUNDING_SCORE
     for source in SOURCE_CODES:

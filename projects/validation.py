@@ -118,14 +118,6 @@ def parse_points(value: object) -> Decimal | None:
     return parse_number(value, schema.POINTS)
 
 
-def parse_field(field: schema.Field, value: object) -> Decimal | None:
-    """A number field of the schema (kind "points" or "amount")."""
-    number = field.number
-    if number is None:
-        raise TypeError(f"{field.name} is not a number field")
-    return parse_number(value, number)
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Rules between two values of a row
 
@@ -161,24 +153,8 @@ def _plain(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def choice(field: schema.Field, value: str) -> str:
-    """A code of one of the field's choices ("" when blank)."""
-    if value in ("", None):
-        return ""
-    if value in schema.codes(field.choices):
-        return value
-    raise Invalid(
-        _("%(field)s只能是 %(choices)s 之一")
-        % {"field": labels.field_label(field), "choices": labels.choice_list(field)},
-        "invalid_choice",
-        field.name,
-    )
-
-
 # ---------------------------------------------------------------------------------------------------------
 # The reviewer's 审核得分
-
-REVIEW_SCORE = schema.POINTS
 
 
 def parse_review_score(value: object) -> Decimal | None:
@@ -189,7 +165,7 @@ def parse_review_score(value: object) -> Decimal | None:
     if not text:
         return None
     try:
-        score = parse_number(text, REVIEW_SCORE, allow_negative=True)
+        score = parse_number(text, schema.POINTS, allow_negative=True)
     except Invalid as refusal:
         if refusal.code == "max_decimal_places":
             raise Invalid(
