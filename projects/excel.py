@@ -37,7 +37,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from io import BytesIO
 
 from django.utils import timezone, translation
@@ -50,7 +50,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.xml import DEFUSEDXML
 
-from . import checks, interchange, schema, scoring
+from . import checks, interchange, schema, scoring, validation
 from .evaluation import current_rules
 from .interchange import ImportRefused
 from .models import Indicator, SelfAssessment
@@ -900,53 +900,21 @@ class _SheetReader:
             )
         return value
 
-    def number(self, row, col, what: str, *, places=4, maximum=None) -> Decimal | None:
+    def number(self, row, col, what: str, kind: schema.Number = schema.AMOUNT) -> Decimal | None:
+        """A number cell, by the rule every entry point shares (projects.validation); a typed text
+        ("1,234.5", "１２．５") is read as the browser form reads it."""
         cell = self.cells.get((row, col))
         if cell is None:
             return None
         value = cell.value
-        if isinstance(value, bool) or isinstance(value, (datetime, date)):
+        if isinstance(value, (bool, datetime, date)):
             self.problem(row, col, _("%(what)s应为数字") % {"what": what})
             return None
-        if isinstance(value, str):
-            text = unicodedata.normalize("NFKC", value).strip().replace(",", "")
-            try:
-                number = Decimal(text)
-            except InvalidOperation:
-                self.problem(row, col, _("%(what)s应为数字，而不是“%(value)s”") % {"what": what, "value": value})
-                return None
-            if not number.is_finite():
-                self.problem(row, col, _("%(what)s应为数字，而不是“%(value)s”") % {"what": what, "value": value})
-                return None
-        else:
-            number = _decimal_of(value)
-        if number < 0:
-            self.problem(
-                row, col, _("%(what)s不能为负数（%(value)s）") % {"what": what, "value": scoring.format_decimal(number)}
-            )
+        try:
+            return validation.parse_number(value if isinstance(value, str) else _decimal_of(value), kind)
+        except validation.Invalid as refusal:
+            self.problem(row, col, f"{what}：{refusal.message}")
             return None
-        if -number.normalize().as_tuple().exponent > places:
-            self.problem(
-                row,
-                col,
-                _("%(what)s最多 %(n)s 位小数（%(value)s）")
-                % {"what": what, "n": places, "value": scoring.format_decimal(number)},
-            )
-            return None
-        if maximum is not None and number > maximum:
-            self.problem(
-                row,
-                col,
-                _("%(what)s不能大于 %(max)s（%(value)s）")
-                % {"what": what, "max": maximum, "value": scoring.format_decimal(number)},
-            )
-            return None
-        if number >= Decimal(10) ** 14:
-            self.problem(
-                row, col, _("%(what)s数值过大（%(value)s）") % {"what": what, "value": scoring.format_decimal(number)}
-            )
-            return None
-        return number
 
     def unexpected(self, row, col):
         value = _short(self.raw(row, col))
@@ -1154,8 +1122,8 @@ class _SheetReader:
         if total is None:
             self.problem(header, 2, _("缺少“年度资金总额”行"))
             return [], None, None, None
-        weight = self.number(total, 6, "执行率的分值", places=2, maximum=100)
-        score = self.number(total, 8, "年度资金总额的得分", places=2, maximum=100)
+        weight = self.number(total, 6, "执行率的分值", schema.POINTS)
+        score = self.number(total, 8, "年度资金总额的得分", schema.POINTS)
         rate_cell = self.cells.get((total, 7))
         for source, row in where.items():
             if source == "total":
@@ -1251,32 +1219,24 @@ class _SheetReader:
                 level1 = ""
             if (row, 3) in self.cells:
                 level2 = self._level(row, 3, level2_map, "二级指标") or ""
-                if level1 and level2 and schema.LEVEL2_PARENT[level2] != level1:
-                    self.problem(
-                        row,
-                        3,
-                        _("二级指标“%(l2)s”不属于一级指标“%(l1)s”（应属于“%(parent)s”）")
-                        % {
-                            "l2": checks.label(level2),
-                            "l1": checks.label(level1),
-                            "parent": checks.label(schema.LEVEL2_PARENT[level2]),
-                        },
-                    )
+                if level1 and level2:
+                    try:
+                        validation.level2_under_level1(level1, level2)
+                    except validation.Invalid as refusal:
+                        self.problem(row, 3, refusal.message)
             elif level2 is None:
                 self.problem(row, 3, _("二级指标不能为空"))
                 level2 = ""
-            weight = self.number(row, 7, "分值", places=2, maximum=100)
-            score = self.number(row, 8, "得分", places=2, maximum=100)
-            if weight is not None and score is not None and score > weight:
-                self.problem(
-                    row,
-                    8,
-                    _("得分 %(score)s 超过分值 %(weight)s")
-                    % {"score": scoring.format_decimal(score), "weight": scoring.format_decimal(weight)},
-                )
+            weight = self.number(row, 7, "分值", schema.POINTS)
+            score = self.number(row, 8, "得分", schema.POINTS)
+            try:
+                validation.score_within_weight(score, weight)
+            except validation.Invalid as refusal:
+                self.problem(row, 8, refusal.message)
+            # Codes, not labels: the document does not depend on the language of whoever imports it.
             data = {
-                "level1": checks.label(level1) if level1 else "",
-                "level2": checks.label(level2) if level2 else "",
+                "level1": level1 or "",
+                "level2": level2 or "",
                 "name": self.text(row, 4, "三级指标", max_length=500),
                 "target": self.text(row, 5, "年度指标值", max_length=500),
                 "actual": self.text(row, 6, "实际完成值", max_length=500),
@@ -1327,7 +1287,7 @@ class _SheetReader:
         """The 总分 cell: text is kept as printed; a number only when it differs from the entered scores."""
         self.only(row, {1, 7, 8})
         if (row, 7) in self.cells:
-            self.number(row, 7, "分值合计", places=2)
+            self.number(row, 7, "分值合计", schema.TOTAL_POINTS)
         cell = self.cells.get((row, 8))
         if cell is None:
             return ""
@@ -1336,7 +1296,7 @@ class _SheetReader:
             if len(text) > 20:
                 self.problem(row, 8, _("总分过长（最多 20 个字）"))
             return text
-        value = self.number(row, 8, "总分", places=2)
+        value = self.number(row, 8, "总分", schema.TOTAL_POINTS)
         if value is None:
             return ""
         entered = (funding_score or scoring.ZERO) + sum(

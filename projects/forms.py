@@ -11,8 +11,6 @@ never blocking a draft.
 from __future__ import annotations
 
 import json
-import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -22,70 +20,42 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import access, checks, labels, schema, scoring
+from . import access, checks, labels, schema, scoring, validation
 from .models import FundingLine, Indicator, Project, SelfAssessment
-
-# Messages say what is wrong in a clerk's words; the page shows them next to the field and, in the
-# summary, after the field's name ("第3行“培训人次”的得分：…").
-NUMBER_MESSAGES = {
-    "invalid": _("请填写数字，如 44.32"),
-    "min_value": _("不能为负数"),
-    "max_value": _("不能大于 %(limit_value)s"),
-    "max_digits": _("数字过长：最多 %(max)s 位"),
-    "max_decimal_places": _("最多 %(max)s 位小数"),
-    "max_whole_digits": _("整数部分最多 %(max)s 位"),
-}
 
 
 class NumberField(forms.DecimalField):
     """A Decimal input that accepts what clerks type: full-width digits, thousands separators, spaces.
 
-    "１,２００．５" -> Decimal("1200.5"). Money stays Decimal end to end (never float). Anything that is not
-    plainly a number is refused rather than guessed: "1e3" (exponent), "1,5" (a comma as decimal point),
-    "12,34" (a separator out of place).
+    The rule is projects.validation's, shared with the JSON and Excel imports: "１,２００．５" is
+    Decimal("1200.5"); "1e3", "12,34" (a comma that is no thousands separator) and "-1" are refused with
+    the same message as there. Money stays Decimal end to end (never float).
     """
 
-    def __init__(self, *, max_digits, decimal_places, max_value=None, **kwargs):
+    def __init__(self, *, number: schema.Number, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(
-            max_digits=max_digits,
-            decimal_places=decimal_places,
+            max_digits=number.max_digits,
+            decimal_places=number.places,
             min_value=Decimal(0),
-            max_value=max_value,
-            error_messages=NUMBER_MESSAGES,
+            max_value=number.maximum,
             **kwargs,
         )
+        self.number = number
+        # validation.parse_number checks the limits; Django's validators would only repeat them.
+        self.validators = []
         self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off", "class": "form-control num"})
         # A text input: the browser's number input rejects "1,200" silently and loses the value.
         self.widget.input_type = "text"
         self.widget.attrs.pop("step", None)
 
     def to_python(self, value):
-        if isinstance(value, str):
-            value = normalize_number(value)
-            if value is None:
-                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
-
-
-# A plain decimal: digits with an optional point, or thousands separators in the form 1,234,567.89; a sign
-# in front (a negative amount is then refused as "不能为负数", which says more than "not a number").
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
-_MINUS_SIGNS = str.maketrans({"\u2212": "-"})  # "−" (the minus sign); NFKC folds the full-width "－"
-
-
-def normalize_number(text: str) -> str | None:
-    """The typed text as a plain decimal ("" when blank), or None when it is not one.
-
-    NFKC folds full-width digits, points and commas (１２．５ -> 12.5); spaces are dropped, and so are
-    thousands separators where they separate thousands. No exponent ("1e3"), no "Infinity".
-    """
-    text = "".join(unicodedata.normalize("NFKC", text).translate(_MINUS_SIGNS).split())
-    if not text:
-        return ""
-    if not _PLAIN_NUMBER.fullmatch(text):
-        return None
-    return text.replace(",", "")
+        if value in self.empty_values:
+            return None
+        try:
+            return validation.parse_number(value, self.number)
+        except validation.Invalid as refusal:
+            raise forms.ValidationError(refusal.message, code=refusal.code) from None
 
 
 def parse_number(field: forms.DecimalField, raw) -> Decimal | None:
@@ -108,13 +78,11 @@ def shown(value: Decimal | None) -> str:
 
 
 def amount_field(label):
-    # FundingLine amounts: max_digits 18, 4 decimals.
-    return NumberField(label=label, max_digits=18, decimal_places=4)
+    return NumberField(label=label, number=schema.AMOUNT)
 
 
 def points_field(label):
-    # 分值 / 得分: max_digits 5, 2 decimals, at most 100 points (the whole form is worth 100).
-    return NumberField(label=label, max_digits=5, decimal_places=2, max_value=Decimal(100))
+    return NumberField(label=label, number=schema.POINTS)
 
 
 class TextField(forms.CharField):
@@ -336,21 +304,15 @@ class IndicatorForm(forms.Form):
             self.add_error("level1", gettext("请选择一级指标"))
         if not level2:
             self.add_error("level2", gettext("请选择二级指标"))
-        elif level1 and schema.LEVEL2_PARENT.get(level2) != level1:
-            # Constraint indicator_level2_under_level1 (财预〔2020〕10号: 二级 belongs to a fixed 一级).
-            self.add_error(
-                "level2",
-                gettext("“%(level2)s”不属于“%(level1)s”，请重新选择二级指标")
-                % {"level2": checks.label(level2), "level1": checks.label(level1)},
-            )
-        weight, score = data.get("weight"), data.get("score")
-        if weight is not None and score is not None and score > weight:
-            # Constraint indicator_score_within_weight: 得分 ≤ 分值 always.
-            self.add_error(
-                "score",
-                gettext("得分 %(score)s 超过分值 %(weight)s")
-                % {"score": scoring.format_decimal(score), "weight": scoring.format_decimal(weight)},
-            )
+        elif level1:
+            try:
+                validation.level2_under_level1(level1, level2)
+            except validation.Invalid as refusal:
+                self.add_error("level2", refusal.message)
+        try:
+            validation.score_within_weight(data.get("score"), data.get("weight"))
+        except validation.Invalid as refusal:
+            self.add_error("score", refusal.message)
         return data
 
     @property

@@ -8,15 +8,16 @@ transaction. Export adds the read-only `computed` object, which an import ignore
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from . import schema, scoring
+from . import schema, scoring, validation
 from .evaluation import current_rules, evaluate_assessment
 from .models import FundingLine, Indicator, Project, SelfAssessment, Unit
 
@@ -52,6 +53,22 @@ def printed_labels(choices) -> dict[str, str]:
         return {str(label): value for value, label in choices}
 
 
+def choice_of(value: object, group: tuple[schema.Choice, ...]) -> str | None:
+    """The code of a 一级/二级 written in a document: its code ("output") or its printed Chinese label
+    ("产出指标"), whatever the reader's language; None for anything else (a list, a number, a typo)."""
+    if not isinstance(value, str):
+        return None
+    if value in schema.codes(group):
+        return value
+    return {choice.label: choice.code for choice in group}.get(value)
+
+
+def _shown(value: object) -> str:
+    """A value of the document quoted in a message, cut short (it may be a whole nested list)."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)[:60]
+    return text[:60]
+
+
 class ImportRefused(Exception):
     def __init__(self, problems: list[str]):
         self.problems = problems
@@ -84,6 +101,10 @@ class ParsedAssessment:
         }
 
 
+# NUL and unpaired surrogates ("\\ud800" in JSON) cannot be stored in PostgreSQL or sent in a page.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
 class _Reader:
     """Collects every problem of a document instead of stopping at the first."""
 
@@ -109,6 +130,9 @@ class _Reader:
         if not isinstance(value, str):
             self.problem(where, _("应为文字"))
             return ""
+        if _UNSTORABLE.search(value):
+            self.problem(where, _("含有无法保存的控制字符或残缺的字符编码，请删除后再导入"))
+            return ""
         value = value.strip() if max_length else value
         if required and not value.strip():
             self.problem(where, _("不能为空"))
@@ -116,36 +140,26 @@ class _Reader:
             self.problem(where, _("过长（最多 %(n)s 个字）") % {"n": max_length})
         return value
 
-    def decimal(self, where, value, *, places=4, maximum=None):
+    def number(self, where, value, kind: schema.Number = schema.AMOUNT):
+        """A number of the document, by the rule every entry point shares (projects.validation)."""
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, str):
             self.problem(where, _('数字应写成带引号的字符串，如 "44.32"，空格子写 null'))
             return None
-        text = value.strip().replace(",", "")
-        if text == "":
-            return None
         try:
-            number = Decimal(text)
-        except InvalidOperation:
-            self.problem(where, _("“%(value)s”不是数字") % {"value": value})
+            return validation.parse_number(value, kind)
+        except validation.Invalid as refusal:
+            self.problem(where, refusal.message)
             return None
-        if not number.is_finite():
-            self.problem(where, _("“%(value)s”不是数字") % {"value": value})
-            return None
-        if number < 0:
-            self.problem(where, _("不能为负数（%(value)s）") % {"value": value})
-            return None
-        if -number.as_tuple().exponent > places:
-            self.problem(where, _("最多 %(n)s 位小数（%(value)s）") % {"n": places, "value": value})
-            return None
-        if maximum is not None and number > maximum:
-            self.problem(where, _("不能大于 %(max)s（%(value)s）") % {"max": maximum, "value": value})
-            return None
-        if number >= Decimal(10) ** 14:
-            self.problem(where, _("数值过大（%(value)s）") % {"value": value})
-            return None
-        return number
+
+    def choice(self, where, value, allowed: set[str], message: str) -> str:
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str) and value in allowed:
+            return value
+        self.problem(where, message)
+        return ""
 
 
 def parse_document(data) -> list[ParsedAssessment]:
@@ -162,10 +176,6 @@ def parse_document(data) -> list[ParsedAssessment]:
         reader.problem(_("文件"), _("“assessments”应为至少包含一份自评表的列表"))
         raise ImportRefused(reader.problems)
 
-    level1_map = printed_labels(Indicator.Level1.choices)
-    level2_map = printed_labels(Indicator.Level2.choices)
-    nature_values = set(Indicator.Nature.values)
-    achievement_values = set(Indicator.Achievement.values)
     parsed: list[ParsedAssessment] = []
     seen: set[tuple[str, str, int]] = set()
     for n, item in enumerate(items, start=1):
@@ -212,20 +222,15 @@ def parse_document(data) -> list[ParsedAssessment]:
             if not reader.keys(lw, line, FUNDING_KEYS, {"source"}):
                 continue
             source = line.get("source")
-            if source not in schema.SOURCE_CODES:
+            if not isinstance(source, str) or source not in schema.SOURCE_CODES:
                 reader.problem(f"{lw}.source", _("资金来源应为 total、current_appropriation、carryover 或 other"))
                 continue
             if source in a.funding:
                 reader.problem(f"{lw}.source", _("资金来源“%(source)s”重复") % {"source": source})
                 continue
-            a.funding[source] = {
-                col: reader.decimal(f"{lw}.{col}", line.get(col))
-                for col in ("initial_budget", "annual_budget", "executed")
-            }
-        a.funding_weight = reader.decimal(
-            f"{where} funding_weight", item.get("funding_weight", "10"), places=2, maximum=100
-        )
-        a.funding_score = reader.decimal(f"{where} funding_score", item.get("funding_score"), places=2, maximum=100)
+            a.funding[source] = {col: reader.number(f"{lw}.{col}", line.get(col)) for col in schema.COLUMN_CODES}
+        a.funding_weight = reader.number(f"{where} funding_weight", item.get("funding_weight", "10"), schema.POINTS)
+        a.funding_score = reader.number(f"{where} funding_score", item.get("funding_score"), schema.POINTS)
         a.goal_expected = reader.text(f"{where} goal_expected", item.get("goal_expected"))
         a.goal_actual = reader.text(f"{where} goal_actual", item.get("goal_actual"))
         printed = item.get("printed") or {}
@@ -240,30 +245,40 @@ def parse_document(data) -> list[ParsedAssessment]:
             rw = _("%(where)s 第 %(row)s 行指标") % {"where": where, "row": i}
             if not reader.keys(rw, row, INDICATOR_KEYS | INDICATOR_OPTIONAL, {"level1", "level2"}):
                 continue
-            level1 = level1_map.get(row.get("level1"))
-            level2 = level2_map.get(row.get("level2"))
+            level1 = choice_of(row.get("level1"), schema.LEVEL1)
+            level2 = choice_of(row.get("level2"), schema.LEVEL2)
             if level1 is None:
                 reader.problem(
                     f"{rw} level1",
-                    _("一级指标“%(v)s”不是 产出指标、效益指标、满意度指标 之一") % {"v": row.get("level1")},
+                    _("一级指标“%(v)s”不是 产出指标、效益指标、满意度指标 之一") % {"v": _shown(row.get("level1"))},
                 )
             if level2 is None:
-                reader.problem(f"{rw} level2", _("二级指标“%(v)s”不在规定的二级指标中") % {"v": row.get("level2")})
-            if level1 and level2 and schema.LEVEL2_PARENT[level2] != level1:
                 reader.problem(
-                    f"{rw} level2",
-                    _("二级指标“%(l2)s”不属于一级指标“%(l1)s”") % {"l2": row.get("level2"), "l1": row.get("level1")},
+                    f"{rw} level2", _("二级指标“%(v)s”不在规定的二级指标中") % {"v": _shown(row.get("level2"))}
                 )
-            weight = reader.decimal(f"{rw} weight", row.get("weight"), places=2, maximum=100)
-            score = reader.decimal(f"{rw} score", row.get("score"), places=2, maximum=100)
-            if weight is not None and score is not None and score > weight:
-                reader.problem(f"{rw} score", _("得分 %(s)s 超过分值 %(w)s") % {"s": score, "w": weight})
-            nature = row.get("nature") or ""
-            if nature not in nature_values | {""}:
-                reader.problem(f"{rw} nature", _("指标性质应为 ge、le、eq 或 qualitative"))
-            achievement = row.get("achievement") or ""
-            if achievement not in achievement_values | {""}:
-                reader.problem(f"{rw} achievement", _("达成程度应为 achieved、partial 或 not_achieved"))
+            if level1 and level2:
+                try:
+                    validation.level2_under_level1(level1, level2)
+                except validation.Invalid as refusal:
+                    reader.problem(f"{rw} level2", refusal.message)
+            weight = reader.number(f"{rw} weight", row.get("weight"), schema.POINTS)
+            score = reader.number(f"{rw} score", row.get("score"), schema.POINTS)
+            try:
+                validation.score_within_weight(score, weight)
+            except validation.Invalid as refusal:
+                reader.problem(f"{rw} score", refusal.message)
+            nature = reader.choice(
+                f"{rw} nature",
+                row.get("nature"),
+                set(schema.codes(schema.NATURES)),
+                _("指标性质应为 ge、le、eq 或 qualitative"),
+            )
+            achievement = reader.choice(
+                f"{rw} achievement",
+                row.get("achievement"),
+                set(schema.codes(schema.ACHIEVEMENTS)),
+                _("达成程度应为 achieved、partial 或 not_achieved"),
+            )
             a.indicators.append(
                 {
                     "position": i,
@@ -277,8 +292,8 @@ def parse_document(data) -> list[ParsedAssessment]:
                     "deviation": reader.text(f"{rw} deviation", row.get("deviation")),
                     "nature": nature,
                     "measure_unit": reader.text(f"{rw} measure_unit", row.get("measure_unit"), max_length=20),
-                    "target_value": reader.decimal(f"{rw} target_value", row.get("target_value")),
-                    "actual_value": reader.decimal(f"{rw} actual_value", row.get("actual_value")),
+                    "target_value": reader.number(f"{rw} target_value", row.get("target_value")),
+                    "actual_value": reader.number(f"{rw} actual_value", row.get("actual_value")),
                     "achievement": achievement,
                 }
             )
@@ -387,12 +402,70 @@ def _write(a: ParsedAssessment, project: Project, existing: SelfAssessment | Non
     return assessment
 
 
-def load(stream) -> dict:
-    """Read a JSON document; a broken file is refused with a message a clerk understands."""
+# A form is nested four levels deep (document, assessments, a form, its rows); a document deeper than this
+# is not one, and Python's decoder would overflow its stack on a few thousand levels.
+MAX_DEPTH = 20
+MAX_BYTES = 5 * 1024 * 1024
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def read(raw: bytes, *, max_bytes: int | None = MAX_BYTES) -> object:
+    """The JSON value of a file's bytes, or ImportRefused saying, in a clerk's words, what is wrong with it.
+
+    The one reader of documents: the upload page and the import command (max_bytes None: a district's
+    whole export) both call it.
+    """
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise too_large()
+    if raw[:4] == b"PK\x03\x04":
+        raise ImportRefused([_("这是 Excel 或其他压缩文件，不是 JSON；Excel 文件请在“Excel 导入”中上传。")])
     try:
-        return json.load(stream)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ImportRefused([_("文件不是有效的 JSON：%(error)s") % {"error": exc}]) from exc
+        text = raw.decode("utf-8-sig")  # Windows editors save UTF-8 with a byte order mark
+    except UnicodeDecodeError:
+        raise ImportRefused([_("文件不是 UTF-8 编码的文本，不能作为 JSON 读取。")]) from None
+    if _depth(text) > MAX_DEPTH:
+        raise ImportRefused([_("文件的层次嵌套超过 %(n)s 层，不是自评表的 JSON 格式。") % {"n": MAX_DEPTH}])
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportRefused(
+            [
+                _("文件不是有效的 JSON：第 %(line)s 行第 %(col)s 个字符附近有错误（%(error)s）。")
+                % {"line": exc.lineno, "col": exc.colno, "error": exc.msg}
+            ]
+        ) from None
+    except RecursionError:  # pragma: no cover - _depth refuses such documents first
+        raise ImportRefused([_("文件的层次嵌套过深，不是自评表的 JSON 格式。")]) from None
+    if _has_unstorable_key(data):
+        raise ImportRefused([_("文件中的字段名含有无法保存的控制字符或残缺的字符编码。")])
+    return data
+
+
+def too_large() -> ImportRefused:
+    return ImportRefused([_("文件大小超过 %(limit)s MB 的上限。") % {"limit": MAX_BYTES // (1024 * 1024)}])
+
+
+def _depth(text: str) -> int:
+    """How deeply arrays and objects nest, strings skipped; a linear scan that never recurses."""
+    deepest = depth = 0
+    for bracket in _BRACKETS.findall(_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _has_unstorable_key(data: object) -> bool:
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if any(_UNSTORABLE.search(key) for key in value):
+                return True
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 def decimal_text(value: Decimal | None) -> str | None:

@@ -127,6 +127,8 @@ class Number:
 AMOUNT = Number(max_digits=18, places=4)
 # 分值 / 得分: DECIMAL(5, 2), at most 100 points (the whole form is worth 100, 财预〔2020〕10号).
 POINTS = Number(max_digits=5, places=2, maximum=Decimal(100))
+# A sum of points as printed (分值合计, 总分): two decimals; a wrong sum above 100 is read, then reported.
+TOTAL_POINTS = Number(max_digits=5, places=2)
 
 Kind = Literal["choice", "line", "text", "short", "points", "amount"]
 

@@ -13,8 +13,6 @@ person must respect on top of them:
 
 from __future__ import annotations
 
-import json
-
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -22,30 +20,12 @@ from . import access, interchange
 from .interchange import ImportRefused
 from .models import Project, SelfAssessment, Unit
 
-MAX_JSON_BYTES = 5 * 1024 * 1024
 
-
-def read_json(upload) -> dict:
+def read_json(upload) -> object:
     """The document of an uploaded JSON file, or ImportRefused saying what is wrong with the file."""
-    if upload.size > MAX_JSON_BYTES:
-        raise ImportRefused([_("文件大小超过 %(limit)s MB 的上限。") % {"limit": MAX_JSON_BYTES // (1024 * 1024)}])
-    raw = upload.read(MAX_JSON_BYTES + 1)
-    if raw[:4] == b"PK\x03\x04":
-        raise ImportRefused([_("这是 Excel 或其他压缩文件，不是 JSON；Excel 文件请在“Excel 导入”中上传。")])
-    try:
-        text = raw.decode("utf-8-sig")  # Windows editors save UTF-8 with a byte order mark
-    except UnicodeDecodeError:
-        raise ImportRefused([_("文件不是 UTF-8 编码的文本，不能作为 JSON 读取。")]) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ImportRefused(
-            [
-                _("文件不是有效的 JSON：第 %(line)s 行第 %(col)s 个字符附近有错误（%(error)s）。")
-                % {"line": exc.lineno, "col": exc.colno, "error": exc.msg}
-            ]
-        ) from None
-    return data
+    if upload.size > interchange.MAX_BYTES:
+        raise interchange.too_large()
+    return interchange.read(upload.read(interchange.MAX_BYTES + 1))
 
 
 def import_for_user(user, documents: list[tuple[str, dict]], *, replace: bool = False) -> list[SelfAssessment]:

@@ -306,12 +306,12 @@ def test_unreadable_and_out_of_range_numbers_are_errors_next_to_the_field(assess
     )
     editor = AssessmentEditor(assessment, data)
     assert not editor.is_valid()
-    assert editor.header.errors["funding_total_executed"] == ["请填写数字，如 44.32"]
-    assert editor.header.errors["funding_other_initial_budget"] == ["不能为负数"]
+    assert editor.header.errors["funding_total_executed"] == ["“八十”不是数字，请填写数字，如 44.32"]
+    assert editor.header.errors["funding_other_initial_budget"] == ["不能为负数（-5）"]
     assert editor.indicators.forms[i].errors["score"] == ["得分 25 超过分值 20"]
     where = {e.anchor: f"{e.where}：{e.message}" for e in editor.input_errors()}
     assert where[f"id_ind-{i}-score"] == "第1行“培训人次”的得分：得分 25 超过分值 20"
-    assert where["id_funding_total_executed"] == "年度资金总额 全年执行数：请填写数字，如 44.32"
+    assert where["id_funding_total_executed"] == "年度资金总额 全年执行数：“八十”不是数字，请填写数字，如 44.32"
     # What was typed stays on the page.
     assert editor.header["funding_total_executed"].value() == "八十"
     # ... and the live preview reads it as blank, not as a guess.
@@ -322,7 +322,9 @@ def test_level2_must_belong_to_level1(assessment):
     i = row_index(assessment, "培训人次")
     editor = AssessmentEditor(assessment, post_data(assessment, **{f"ind-{i}-level2": "social"}))
     assert not editor.is_valid()
-    assert editor.indicators.forms[i].errors["level2"] == ["“社会效益指标”不属于“产出指标”，请重新选择二级指标"]
+    assert editor.indicators.forms[i].errors["level2"] == [
+        "二级指标“社会效益指标”不属于一级指标“产出指标”（应属于“效益指标”）"
+    ]
 
 
 def test_numbers_as_clerks_type_them(assessment):
@@ -335,7 +337,7 @@ def test_numbers_as_clerks_type_them(assessment):
 def test_too_many_decimals_is_an_error(assessment):
     editor = AssessmentEditor(assessment, post_data(assessment, funding_score="9.123"))
     assert not editor.is_valid()
-    assert editor.header.errors["funding_score"] == ["最多 2 位小数"]
+    assert editor.header.errors["funding_score"] == ["最多 2 位小数（9.123）"]
 
 
 # -------------------------------------------------------------------------------------------------------
@@ -558,7 +560,11 @@ def test_saving_after_a_conflict_keeps_the_rows_the_other_person_added(assessmen
 def test_exponents_and_misplaced_commas_are_not_numbers(assessment, typed):
     editor = AssessmentEditor(assessment, post_data(assessment, funding_total_initial_budget=typed))
     assert not editor.is_valid()
-    assert editor.header.errors["funding_total_initial_budget"] == ["请填写数字，如 44.32"]
+    [message] = editor.header.errors["funding_total_initial_budget"]
+    if "," in typed:
+        assert "逗号只能用作千位分隔符" in message
+    else:
+        assert message.endswith("不是数字，请填写数字，如 44.32")
 
 
 @pytest.mark.parametrize(
@@ -580,7 +586,7 @@ def test_thousands_separators_only_where_they_separate_thousands(assessment, typ
 def test_a_negative_number_says_so(assessment):
     editor = AssessmentEditor(assessment, post_data(assessment, funding_other_initial_budget="−5"))
     assert not editor.is_valid()
-    assert editor.header.errors["funding_other_initial_budget"] == ["不能为负数"]
+    assert editor.header.errors["funding_other_initial_budget"] == ["不能为负数（−5）"]
 
 
 def test_nothing_is_computed_from_refused_input(assessment):
@@ -655,8 +661,8 @@ def test_a_refused_cell_is_not_reported_as_empty(assessment):
     messages = [c.message for c in result.checks]
     assert not [m for m in messages if "未填写" in m], messages
     errors = {e.anchor: e.message for e in editor.input_errors()}
-    assert errors["id_funding_total_initial_budget"] == "请填写数字，如 44.32"
-    assert errors[f"id_ind-{i}-score"] == "请填写数字，如 44.32"
+    assert errors["id_funding_total_initial_budget"] == "“abc”不是数字，请填写数字，如 44.32"
+    assert errors[f"id_ind-{i}-score"] == "“abc”不是数字，请填写数字，如 44.32"
     # An empty cell still is reported as empty.
     editor = AssessmentEditor(assessment, post_data(assessment, funding_total_initial_budget=""))
     editor.is_valid()

@@ -338,7 +338,7 @@ def test_validation_error_keeps_every_typed_value(client_for, preparer, assessme
     assert "未保存：有 2 处填写有误" in page
     assert "刚刚输入的文字" in page and 'value="abc"' in page and "99 人次" in page and "新加的一行" in page
     assert f'id="id_ind-{i}-score_error">得分 30 超过分值 20' in page
-    assert 'id="id_funding_total_executed_error">请填写数字，如 44.32' in page
+    assert 'id="id_funding_total_executed_error">“abc”不是数字，请填写数字，如 44.32' in page
     assert 'aria-invalid="true"' in page
     assessment.refresh_from_db()
     assert assessment.version == 1 and assessment.goal_actual != "刚刚输入的文字"
@@ -407,7 +407,7 @@ def test_live_preview_recomputes_the_unsaved_page(client_for, preparer, assessme
 
 def test_live_preview_reports_unreadable_input_in_the_panel(client_for, preparer, assessment):
     response = client_for(preparer).post(preview_url(assessment), post_data(assessment, funding_score="十"))
-    assert "得分：请填写数字，如 44.32" in text(response)
+    assert "得分：“十”不是数字，请填写数字，如 44.32" in text(response)
 
 
 def test_preview_needs_post(client_for, preparer, assessment):
@@ -537,7 +537,7 @@ def test_preview_shows_dashes_not_numbers_from_refused_input(client_for, prepare
     assert '<td class="num fw-semibold" colspan="2">—</td>' in page  # 计算总分
     # ...and the panel lists the input errors rather than claiming the cells are empty.
     assert "全年预算数：不能为负数" in page and "全年执行数：数字过长" in page
-    assert "请填写数字，如 44.32" in page
+    assert "“1e3”不是数字，请填写数字，如 44.32" in page
 
 
 def test_the_panel_prefers_the_input_error_to_empty(client_for, preparer, assessment):
@@ -546,7 +546,7 @@ def test_the_panel_prefers_the_input_error_to_empty(client_for, preparer, assess
     )
     assert response.status_code == 422
     page = text(response)
-    assert "年度资金总额 年初预算数：请填写数字，如 44.32" in page
+    assert "年度资金总额 年初预算数：“abc”不是数字，请填写数字，如 44.32" in page
     assert "年初预算数未填写" not in page
 
 
@@ -555,7 +555,7 @@ def test_page_after_a_failed_save_shows_no_figure_from_refused_input(client_for,
     assert response.status_code == 422
     page = text(response)
     assert 'data-testid="total">—<' in page and "1000" not in page
-    assert "得分：请填写数字，如 44.32" in page
+    assert "得分：“1e3”不是数字，请填写数字，如 44.32" in page
 
 
 def test_two_editors_the_second_save_keeps_the_others_changes(client, client_for, preparer, assessment):

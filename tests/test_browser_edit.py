@@ -100,7 +100,7 @@ def test_preparer_fills_in_a_form(page, login_page, preparer, assessment, projec
     page.get_by_role("button", name="保存草稿").click()
     expect(page.locator("#input-errors")).to_contain_text("未保存：有 2 处填写有误")
     expect(page.locator("#id_funding_carryover_executed")).to_have_value("abc")
-    expect(page.locator("#id_funding_carryover_executed_error")).to_have_text("请填写数字，如 44.32")
+    expect(page.locator("#id_funding_carryover_executed_error")).to_have_text("“abc”不是数字，请填写数字，如 44.32")
     expect(page.locator("#id_ind-0-score_error")).to_have_text("得分 35 超过分值 30")
     expect(page.locator("#id_ind-6-name")).to_have_value("带动就业")
     expect(page.locator("#id_goal_actual")).to_have_value("已按计划完成年度工作任务。")
@@ -255,7 +255,7 @@ def test_bad_input_shows_dashes_and_the_table_stays_clear_of_the_panel(
     panel = page.locator("#checks-panel")
     expect(panel).not_to_contain_text("1999999")
     if language == "zh":
-        expect(panel).to_contain_text("年初预算数：请填写数字，如 44.32")
+        expect(panel).to_contain_text("年初预算数：“abc”不是数字，请填写数字，如 44.32")
         expect(panel).not_to_contain_text("年初预算数未填写")
     screenshot(page, f"edit-05-bad-input-preview-{language}")
 

@@ -328,7 +328,7 @@ def test_a_total_that_differs_from_the_entered_scores_is_kept_as_printed(assessm
 @pytest.mark.parametrize(
     ("cell", "value", "message"),
     [
-        ("H13", "十五", "表‘区域人才服务经费（测试）’第 13 行 H 列：得分应为数字，而不是“十五”"),
+        ("H13", "十五", "表‘区域人才服务经费（测试）’第 13 行 H 列：得分：“十五”不是数字，请填写数字，如 44.32"),
         (
             "G14",
             "=5+5",
@@ -347,11 +347,11 @@ def test_a_total_that_differs_from_the_entered_scores_is_kept_as_printed(assessm
         ),
         ("E12", "目标值", "表‘区域人才服务经费（测试）’第 12 行 E 列：列标题应为“年度指标值”，而不是“目标值”"),
         ("H13", 25, "表‘区域人才服务经费（测试）’第 13 行 H 列：得分 25 超过分值 20"),
-        ("D6", -5, "表‘区域人才服务经费（测试）’第 6 行 D 列：年度资金总额的全年预算数不能为负数（-5）"),
+        ("D6", -5, "表‘区域人才服务经费（测试）’第 6 行 D 列：年度资金总额的全年预算数：不能为负数（-5）"),
         (
             "C6",
             "12.34567",
-            "表‘区域人才服务经费（测试）’第 6 行 C 列：年度资金总额的年初预算数最多 4 位小数（12.34567）",
+            "表‘区域人才服务经费（测试）’第 6 行 C 列：年度资金总额的年初预算数：最多 4 位小数（12.34567）",
         ),
         (
             "B7",
@@ -420,7 +420,7 @@ def test_blank_level_cells_continue_the_row_above_as_merged_cells_do(assessment)
 
     [doc] = excel.read_workbook(upload(edit(export(assessment), change)))
     rows = doc.document["assessments"][0]["indicators"]
-    assert (rows[1]["level1"], rows[1]["level2"]) == ("产出指标", "数量指标")
+    assert (rows[1]["level1"], rows[1]["level2"]) == ("output", "quantity")
 
 
 def test_a_new_level1_needs_its_own_level2(assessment):
@@ -598,6 +598,6 @@ def test_the_template_filled_in_imports_and_untouched_it_says_what_is_missing(pr
         department.name,
     )
     assert len(item["indicators"]) == 10
-    assert item["indicators"][-1]["level2"] == "服务对象满意度指标"  # continued from the row above
+    assert item["indicators"][-1]["level2"] == "service_satisfaction"  # continued from the row above
     [saved] = interchange.import_document(doc.document)
     assert saved.funding_lines.get(source="total").executed == D(45)

@@ -78,7 +78,7 @@ def test_every_problem_is_reported_not_just_the_first(db, demo_document):
 def test_wrong_format_and_broken_json(db):
     assert any("格式应为" in p for p in problems_of({"format": "other/1", "assessments": [{}]}))
     with pytest.raises(interchange.ImportRefused, match="不是有效的 JSON"):
-        interchange.load(__import__("io").StringIO("{not json"))
+        interchange.read(b"{not json")
 
 
 def test_reimport_is_refused_unless_replace(db, one_form):

@@ -69,9 +69,9 @@ def test_a_bad_document_imports_nothing_and_lists_every_problem(client_for, prep
     bad["assessments"][1]["colour"] = "red"
     response = post(client_for(preparer), JSON_URL, json_file(bad))
     assert problems(response) == [
-        "第 1 份（新导入的项目，2023 年度） 第 1 行指标 level2：二级指标“经济效益指标”不属于一级指标“产出指标”",
+        "第 1 份（新导入的项目，2023 年度） 第 1 行指标 level2：二级指标“经济效益指标”不属于一级指标“产出指标”（应属于“效益指标”）",
         "第 2 份：未知字段“colour”（格式不认识的字段不会被忽略）",
-        "第 2 份（第二个项目，2023 年度） funding[1].executed：“很多”不是数字",
+        "第 2 份（第二个项目，2023 年度） funding[1].executed：“很多”不是数字，请填写数字，如 44.32",
     ]
     assert not Project.objects.filter(name__in=["新导入的项目", "第二个项目"]).exists()
     body = response.content.decode()
@@ -201,7 +201,7 @@ def test_workbook_problems_name_sheet_row_and_column_and_nothing_is_imported(cli
 
     response = post(client_for(preparer), XLSX_URL, workbook(assessment, change))
     assert problems(response) == [
-        "表‘区域人才服务经费（测试）’第 13 行 H 列：得分应为数字，而不是“满分”",
+        "表‘区域人才服务经费（测试）’第 13 行 H 列：得分：“满分”不是数字，请填写数字，如 44.32",
         "表‘区域人才服务经费（测试）’第 17 行 C 列：二级指标“质量指标”不属于一级指标“效益指标”（应属于“产出指标”）",
     ]
     assert not Project.objects.filter(name="表格导入的项目").exists()

@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.views.decorators.http import require_http_methods
 
-from .. import excel, uploads
+from .. import excel, interchange, uploads
 from .excel import import_page
 
 
@@ -14,5 +14,5 @@ def upload_json(request):
         request,
         "projects/uploads/upload_json.html",
         lambda upload: [("", uploads.read_json(upload))],
-        max_size=excel.human_size(uploads.MAX_JSON_BYTES),
+        max_size=excel.human_size(interchange.MAX_BYTES),
     )

@@ -15,8 +15,8 @@ class Command(BaseCommand):
         documents = []
         for path in files:
             try:
-                with open(path, encoding="utf-8") as stream:
-                    documents.append((path, interchange.load(stream)))
+                with open(path, "rb") as stream:
+                    documents.append((path, interchange.read(stream.read(), max_bytes=None)))
             except OSError as exc:
                 raise CommandError(_("无法读取 %(path)s：%(error)s") % {"path": path, "error": exc}) from exc
             except interchange.ImportRefused as exc:
