@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from . import schema, scoring, validation
@@ -410,6 +411,20 @@ _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = re.compile(r"[\[\]{}]")
 
 
+# Python's decoder explains in English; the clerk reads the interface's language.
+JSON_ERRORS = {
+    "Expecting value": gettext_lazy("这里缺少内容，文件可能不完整"),
+    "Expecting property name enclosed in double quotes": gettext_lazy("字段名应写在英文双引号中"),
+    "Expecting ',' delimiter": gettext_lazy("缺少英文逗号"),
+    "Expecting ':' delimiter": gettext_lazy("缺少英文冒号"),
+    "Unterminated string starting at": gettext_lazy("文字缺少结尾的英文双引号"),
+    "Extra data": gettext_lazy("结尾处有多余的内容"),
+    "Invalid control character at": gettext_lazy("文字中有换行或控制字符"),
+    "Invalid \\escape": gettext_lazy("反斜杠转义写法不对"),
+    "Invalid \\uXXXX escape": gettext_lazy("\\u 转义写法不对"),
+}
+
+
 def read(raw: bytes, *, max_bytes: int | None = MAX_BYTES) -> object:
     """The JSON value of a file's bytes, or ImportRefused saying, in a clerk's words, what is wrong with it.
 
@@ -432,7 +447,7 @@ def read(raw: bytes, *, max_bytes: int | None = MAX_BYTES) -> object:
         raise ImportRefused(
             [
                 _("文件不是有效的 JSON：第 %(line)s 行第 %(col)s 个字符附近有错误（%(error)s）。")
-                % {"line": exc.lineno, "col": exc.colno, "error": exc.msg}
+                % {"line": exc.lineno, "col": exc.colno, "error": JSON_ERRORS.get(exc.msg, exc.msg)}
             ]
         ) from None
     except RecursionError:  # pragma: no cover - _depth refuses such documents first

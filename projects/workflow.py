@@ -12,7 +12,7 @@ is not in a state for it: 409), INVALID (the input is wrong: 400).
 """
 
 import logging
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import access
+from . import access, validation
 from .models import SelfAssessment, StatusChange
 
 Status = SelfAssessment.Status
@@ -41,10 +41,6 @@ ACTION_LABELS = {
     "reopen": gettext_lazy("重新打开"),
     "review": gettext_lazy("记录审核得分和审核意见"),
 }
-
-# 审核得分 is out of 100, like the form's 总分 (the column is DECIMAL(5, 2)).
-REVIEW_SCORE_MAX = Decimal(100)
-REVIEW_SCORE_QUANTUM = Decimal("0.01")
 
 _UNCHANGED = object()
 
@@ -84,35 +80,11 @@ def _check_version(assessment, version):
 
 
 def clean_review_score(value) -> Decimal | None:
-    """审核得分 as a Decimal in [0, 100] with at most two decimals; blank is None. The one home of the rule."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    if not text:
-        return None
+    """审核得分 by the rule of projects.validation, refused as a transition the reviewer can correct."""
     try:
-        score = Decimal(text)
-    except InvalidOperation:
-        score = None
-    if score is None or not score.is_finite():
-        raise TransitionRefused(
-            _("审核得分“%(value)s”不是数字，请填写 0 到 100 之间的分数。") % {"value": text},
-            code=TransitionRefused.INVALID,
-            field="review_score",
-        )
-    if score < 0 or score > REVIEW_SCORE_MAX:
-        raise TransitionRefused(
-            _("审核得分必须在 0 到 100 之间，您填写的是 %(value)s。") % {"value": text},
-            code=TransitionRefused.INVALID,
-            field="review_score",
-        )
-    if score != score.quantize(REVIEW_SCORE_QUANTUM):
-        raise TransitionRefused(
-            _("审核得分最多保留两位小数，您填写的是 %(value)s。") % {"value": text},
-            code=TransitionRefused.INVALID,
-            field="review_score",
-        )
-    return score.quantize(REVIEW_SCORE_QUANTUM)
+        return validation.parse_review_score(value)
+    except validation.Invalid as refusal:
+        raise TransitionRefused(refusal.message, code=TransitionRefused.INVALID, field="review_score") from None
 
 
 def _review_fields(assessment, review_score, review_opinion) -> list[str]:

@@ -54,7 +54,10 @@ def test_the_import_page_lists_every_problem_of_a_bad_workbook(login_page, prepa
     page.get_by_role("button", name="检查并导入").click()
     problems = page.locator("[data-testid=import-problems] li")
     expect(problems).to_have_count(3)  # the answer to the upload is a new page: wait for it
-    assert problems.nth(0).inner_text() == "表‘区域人才服务经费（测试）’第 13 行 H 列：得分应为数字，而不是“满分”"
+    assert (
+        problems.nth(0).inner_text()
+        == "表‘区域人才服务经费（测试）’第 13 行 H 列：得分：“满分”不是数字，请填写数字，如 44.32"
+    )
     screenshot(page, "reports_import_problems")
     assert not SelfAssessment.objects.filter(project__name="新项目").exists()
 

@@ -150,3 +150,67 @@ def test_structured_fields_round_trip(db, one_form):
         "90",
         "%",
     )
+
+
+# --- hostile documents: a message, never a traceback, and nothing imported ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"[" * 5000 + b"]" * 5000, "嵌套超过 20 层"),
+        (b'{"a": ' * 100_000 + b"1" + b"}" * 100_000, "嵌套超过 20 层"),
+        (b"PK\x03\x04rest-of-a-zip", "不是 JSON"),
+        (b"\xff\xfe{}", "不是 UTF-8"),
+        (
+            b'{"format": "perfeval.self-assessment/1", "assessments": [',
+            "第 1 行第 58 个字符附近有错误（这里缺少内容，文件可能不完整）",
+        ),
+        (b'{"\\u0000": 1}', "字段名含有无法保存的控制字符"),
+        (b'{"\\ud800": 1}', "字段名含有无法保存的控制字符"),
+    ],
+)
+def test_unreadable_files_are_refused_with_a_message(raw, expected):
+    with pytest.raises(interchange.ImportRefused) as refused:
+        interchange.read(raw)
+    assert expected in "".join(refused.value.problems)
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    assert interchange.read(b'{"goal": "' + b"[" * 500 + b'"}') == {"goal": "[" * 500}
+
+
+def test_too_large_a_file_is_refused_before_it_is_parsed():
+    with pytest.raises(interchange.ImportRefused, match="超过 5 MB"):
+        interchange.read(b" " * (interchange.MAX_BYTES + 1))
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda a: a.update(goal_actual="完成\x00任务"), "goal_actual：含有无法保存的控制字符"),
+        (lambda a: a.update(goal_actual="完成\ud800任务"), "goal_actual：含有无法保存的控制字符"),
+        (lambda a: a["indicators"][0].update(level1=["产出指标"]), 'level1：一级指标“["产出指标"]”不是'),
+        (lambda a: a["indicators"][0].update(level2={"x": 1}), "level2"),
+        (lambda a: a["indicators"][0].update(nature=["ge"]), "第 1 行指标 nature"),
+        (lambda a: a["indicators"][0].update(achievement={"a": 1}), "第 1 行指标 achievement"),
+        (lambda a: a["indicators"][0].update(name=["培训"]), "第 1 行指标 name：应为文字"),
+        (lambda a: a["indicators"][0].update(weight="9" * 5000), "第 1 行指标 weight：数字过长"),
+        (lambda a: a["funding"][0].update(executed="12,34"), "逗号只能用作千位分隔符"),
+        (lambda a: a.update(amount_unit=["万元"]), "amount_unit"),
+        (lambda a: a.update(indicators={"level1": "产出指标"}), "indicators"),
+    ],
+)
+def test_wrong_types_and_unstorable_text_are_named(db, one_form, mutate, expected):
+    mutate(one_form["assessments"][0])
+    problems = problems_of(one_form)
+    assert any(expected in p for p in problems), problems
+    assert SelfAssessment.objects.count() == 0
+
+
+def test_import_command_refuses_a_deep_document_with_a_message(db, tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(CommandError, match="嵌套超过 20 层"):
+        call_command("import_assessments", str(path))
+    assert SelfAssessment.objects.count() == 0

@@ -83,7 +83,7 @@ def test_a_bad_document_imports_nothing_and_lists_every_problem(client_for, prep
     [
         (
             b"{not json",
-            "文件不是有效的 JSON：第 1 行第 2 个字符附近有错误（Expecting property name enclosed in double quotes）。",
+            "文件不是有效的 JSON：第 1 行第 2 个字符附近有错误（字段名应写在英文双引号中）。",
         ),
         ("{}".encode("utf-16"), "文件不是 UTF-8 编码的文本，不能作为 JSON 读取。"),
         (b"PK\x03\x04xxxx", "这是 Excel 或其他压缩文件，不是 JSON；Excel 文件请在“Excel 导入”中上传。"),

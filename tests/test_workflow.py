@@ -278,7 +278,8 @@ def test_record_review_only_while_submitted(assessment, reviewer):
         ("100.5", "0 到 100"),
         ("85.125", "两位小数"),
         ("NaN", "不是数字"),
-        ("1e3", "0 到 100"),
+        ("1e3", "不是数字"),
+        ("12,5", "不是数字"),
     ],
 )
 def test_a_wrong_review_score_says_what_is_wrong(assessment, preparer, reviewer, typed, message):
