@@ -82,16 +82,16 @@ def _funding_checks(form: FormInput, rules: Rules, rate: Decimal | None, compute
 def _amount_checks(rows: dict[str, scoring.FundingRow]) -> list[Check]:
     checks: list[Check] = []
     total = rows.get("total")
-    for column in COLUMN_CODES:
-        if total is None or getattr(total, column) is None:
-            checks.append(
-                Check(
-                    "amount_missing",
-                    ERROR,
-                    _("%(source)s的%(column)s未填写") % {"source": label("total"), "column": label(column)},
-                    schema.funding("total", column),
-                )
-            )
+    checks.extend(
+        Check(
+            "amount_missing",
+            ERROR,
+            _("%(source)s的%(column)s未填写") % {"source": label("total"), "column": label(column)},
+            schema.funding("total", column),
+        )
+        for column in COLUMN_CODES
+        if total is None or getattr(total, column) is None
+    )
 
     for source in schema.SOURCE_CODES:
         line = rows.get(source)

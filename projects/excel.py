@@ -155,15 +155,15 @@ WIDTHS = {
 # Named styles, registered once per workbook: assigning one to a cell is a lookup, whereas setting fonts and
 # borders cell by cell makes openpyxl hash style objects for every cell (most of an export's time).
 STYLES = {
-    "pe-cell": dict(font=FONT, border=BORDER, alignment=CENTER),
-    "pe-left": dict(font=FONT, border=BORDER, alignment=LEFT),
-    "pe-head": dict(font=BOLD, border=BORDER, alignment=CENTER),
-    "pe-title": dict(font=Font(name="宋体", size=16, bold=True), alignment=CENTER),
-    "pe-plain": dict(font=FONT, alignment=CENTER),
-    "pe-extra": dict(font=FONT, border=BORDER, alignment=CENTER, fill=EXTRA_FILL),
-    "pe-extra-head": dict(font=NOTE_FONT, border=BORDER, alignment=CENTER, fill=EXTRA_FILL),
-    "pe-note": dict(font=NOTE_FONT, alignment=LEFT),
-    "pe-note-head": dict(font=BOLD, alignment=LEFT),
+    "pe-cell": {"font": FONT, "border": BORDER, "alignment": CENTER},
+    "pe-left": {"font": FONT, "border": BORDER, "alignment": LEFT},
+    "pe-head": {"font": BOLD, "border": BORDER, "alignment": CENTER},
+    "pe-title": {"font": Font(name="宋体", size=16, bold=True), "alignment": CENTER},
+    "pe-plain": {"font": FONT, "alignment": CENTER},
+    "pe-extra": {"font": FONT, "border": BORDER, "alignment": CENTER, "fill": EXTRA_FILL},
+    "pe-extra-head": {"font": NOTE_FONT, "border": BORDER, "alignment": CENTER, "fill": EXTRA_FILL},
+    "pe-note": {"font": NOTE_FONT, "alignment": LEFT},
+    "pe-note-head": {"font": BOLD, "alignment": LEFT},
 }
 
 

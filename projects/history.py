@@ -265,19 +265,19 @@ def entries(data: HistoryData) -> list[Entry]:
                     reason=row.history_change_reason or "",
                 )
             )
-    for change in data.status_changes:
-        out.append(
-            Entry(
-                when=change.created_at,
-                user=change.user,
-                kind=STATUS,
-                subject=_("自评表"),
-                comment=change.comment,
-                from_status=change.get_from_status_display(),
-                to_status=change.get_to_status_display(),
-                to_status_code=change.to_status,
-            )
+    out.extend(
+        Entry(
+            when=change.created_at,
+            user=change.user,
+            kind=STATUS,
+            subject=_("自评表"),
+            comment=change.comment,
+            from_status=change.get_from_status_display(),
+            to_status=change.get_to_status_display(),
+            to_status_code=change.to_status,
         )
+        for change in data.status_changes
+    )
     out.sort(key=lambda e: e.when)
     return out
 
@@ -329,13 +329,19 @@ def _diff_rows(model, old_state, new_state, fields, key=None) -> list[DiffRow]:
                 removed.remove(match)
                 pairs.append((match, row))
         added = unmatched
-    for old, new in pairs:
-        for change in _changes(model, old, new, fields):
-            out.append(DiffRow(CHANGED, subject_of(model, new), change.label, change.old, change.new))
-    for row in removed:
-        out.append(DiffRow(DELETED, subject_of(model, row), _("整行"), _summary(model, row, fields), _("（已删除）")))
-    for row in added:
-        out.append(DiffRow(CREATED, subject_of(model, row), _("整行"), _("（新增）"), _summary(model, row, fields)))
+    out.extend(
+        DiffRow(CHANGED, subject_of(model, new), change.label, change.old, change.new)
+        for old, new in pairs
+        for change in _changes(model, old, new, fields)
+    )
+    out.extend(
+        DiffRow(DELETED, subject_of(model, row), _("整行"), _summary(model, row, fields), _("（已删除）"))
+        for row in removed
+    )
+    out.extend(
+        DiffRow(CREATED, subject_of(model, row), _("整行"), _("（新增）"), _summary(model, row, fields))
+        for row in added
+    )
     return out
 
 

@@ -486,8 +486,7 @@ def _has_unstorable_key(data: object) -> bool:
 def decimal_text(value: Decimal | None) -> str | None:
     if value is None:
         return None
-    text = f"{value.normalize():f}"
-    return text
+    return f"{value.normalize():f}"
 
 
 def export_assessments(assessments, rules: scoring.Rules | None = None) -> dict:

@@ -220,7 +220,7 @@ def test_budget_zero():
 
 @pytest.mark.parametrize("column", ["initial_budget", "annual_budget", "executed"])
 def test_amount_missing(column):
-    rows_ = dict((row.source, row) for row in funding())
+    rows_ = {row.source: row for row in funding()}
     rows_["total"] = replace(rows_["total"], **{column: None})
     rows_["current_appropriation"] = replace(rows_["current_appropriation"], **{column: None})
     result = evaluate(clean_form(funding=tuple(rows_.values())))

@@ -66,6 +66,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"已生成 {output}：{len(ids)} 份自评表，{pages} 页，用时 {time.perf_counter() - started:.1f} 秒"
         )
+        return None
 
     def _check(self):
         fast = pdf.harfbuzz_subset_available()
