@@ -7,7 +7,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 $$HOME/.pyenv/versio
 	$$p -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && { echo $$p; break; }; done)
 # System packages: CJK serif font and HarfBuzz's subsetter for WeasyPrint; Chromium and poppler for the tests.
 RUN_DEBS := fonts-noto-cjk libharfbuzz-subset0
-TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
+TEST_DEBS := $(RUN_DEBS) chromium poppler-utils gettext
 export DJANGO_SETTINGS_MODULE := perfeval.settings
 
 # The suite must keep covering at least this share of the application's lines (94% when measured).
