@@ -20,7 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import access
+from . import access, evaluation
 from .models import (
     Attachment,
     FundingLine,
@@ -146,6 +146,14 @@ class LockedFormAdminMixin(ScopedAdminMixin):
             form_row = self._lock_form(request, obj.assessment_id)
             super().save_model(request, obj, form, change)
             self._bump(request, form_row)
+            if form_row is not None:
+                evaluation.store(form_row)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if isinstance(form.instance, SelfAssessment):
+            # The form's own fields and its inlines are saved by now: its evaluation follows them.
+            evaluation.store(form.instance)
 
     def delete_model(self, request, obj):
         with transaction.atomic():
@@ -155,6 +163,7 @@ class LockedFormAdminMixin(ScopedAdminMixin):
             super().delete_model(request, obj)
             if form_row is not None and not isinstance(obj, SelfAssessment):
                 self._bump(request, form_row)
+                evaluation.store(form_row)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
@@ -399,7 +408,10 @@ class AttachmentAdmin(LockedFormAdminMixin, GuardedHistoryAdmin):
 
 @admin.register(ScoringRules)
 class ScoringRulesAdmin(GuardedHistoryAdmin):
-    list_display = ["__str__", "funding_score_places", "excellent_min", "good_min", "fair_min", "updated_at"]
+    """Read-only here: a change must re-evaluate the year's forms, which only the settings page and
+    `manage.py scoring_rules` do (projects.rulesets.change)."""
+
+    list_display = ["year", "version", "funding_score_places", "excellent_min", "good_min", "fair_min", "updated_at"]
 
     def _finance(self, request):
         return _superuser(request) or access.is_finance_admin(request.user)
@@ -408,10 +420,10 @@ class ScoringRulesAdmin(GuardedHistoryAdmin):
         return self._finance(request) and super().has_view_permission(request, obj)
 
     def has_add_permission(self, request):
-        return self._finance(request) and not ScoringRules.objects.exists() and super().has_add_permission(request)
+        return False
 
     def has_change_permission(self, request, obj=None):
-        return self._finance(request) and super().has_change_permission(request, obj)
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

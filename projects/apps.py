@@ -1,5 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _store_missing_evaluations(sender, using="default", **kwargs):
+    # Forms from before stored evaluations get theirs once, right after the migration that adds the table.
+    from .evaluation import store_missing
+
+    store_missing()
 
 
 class ProjectsConfig(AppConfig):
@@ -9,3 +17,5 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (registers the approved-form lock)
+
+        post_migrate.connect(_store_missing_evaluations, sender=self)

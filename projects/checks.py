@@ -44,6 +44,7 @@ def evaluate(form: FormInput, rules: Rules = DEFAULT_RULES) -> Evaluation:
     checks += _goal_checks(form)
     checks += _indicator_checks(form, rules, row_suggestions)
     checks += _total_checks(form, rules, total)
+    checks += _optional_rule_checks(form, rules, rate, row_suggestions)
     return Evaluation(
         execution_rate=rate,
         funding_score=computed,
@@ -492,6 +493,64 @@ def _total_checks(form: FormInput, rules: Rules, total: Decimal) -> list[Check]:
                     computed=True,
                 )
             )
+    return checks
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The optional rules of a year's rule set (off by default)
+
+
+def _optional_rule_checks(
+    form: FormInput, rules: Rules, rate: Decimal | None, suggestions: list[Suggestion]
+) -> list[Check]:
+    checks: list[Check] = []
+    cap = scoring.execution_cap(rate, rules)
+    if cap is not None and scoring.uncapped_total(form, rules) > cap:
+        checks.append(
+            Check(
+                "total_capped_by_execution",
+                WARNING,
+                _("执行率为 %(rate)s%%，按本年度评分规则总分不超过 %(cap)s 分（计算的总分已按此封顶）")
+                % {"rate": _n(rate), "cap": _n(cap)},
+                schema.TOTAL_SCORE,
+                reads=TOTAL_READS,
+                computed=True,
+            )
+        )
+    if rules.warn_low_target:
+        for number, (row, suggestion) in enumerate(zip(form.indicators, suggestions, strict=True), start=1):
+            if row.nature != schema.QUALITATIVE and scoring.beats_target(suggestion):
+                checks.append(
+                    Check(
+                        "target_set_low",
+                        WARNING,
+                        _("%(where)s的实际完成值比年度指标值好 %(margin)s%% 以上，请核实目标是否设定偏低")
+                        % {"where": _where(number, row), "margin": _n(scoring.LOW_TARGET_MARGIN * scoring.HUNDRED)},
+                        schema.indicator(row.key, "actual"),
+                        reads=(schema.indicator(row.key, "*"),),
+                    )
+                )
+    score_rate = scoring.indicator_score_rate(form)
+    if (
+        rules.warn_score_above_execution
+        and rate is not None
+        and score_rate is not None
+        and score_rate - min(rate, scoring.HUNDRED) > scoring.SCORE_RATE_MARGIN
+    ):
+        checks.append(
+            Check(
+                "score_rate_above_execution",
+                WARNING,
+                _(
+                    "指标得分率 %(score_rate)s%% 比执行率 %(rate)s%% 高出 %(margin)s 个百分点以上，"
+                    "请说明资金执行不足而产出和效益达标的原因"
+                )
+                % {"score_rate": _n(score_rate), "rate": _n(rate), "margin": _n(scoring.SCORE_RATE_MARGIN)},
+                schema.TOTAL_SCORE,
+                reads=(*RATE_READS, schema.indicator("*", "weight"), schema.indicator("*", "score")),
+                computed=True,
+            )
+        )
     return checks
 
 

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access, checks, schema, scoring, workflow
+from . import access, checks, evaluation, schema, scoring, workflow
 from .forms import (
     FUNDING_COLUMNS,
     INDICATOR_PREFIX,
@@ -151,6 +151,7 @@ def save(user, pk, editor: AssessmentEditor, *, submit=False) -> SaveResult:
         assessment.version += 1
         _stamp(assessment, user, now)
         assessment.save()
+        evaluation.store(assessment)
     result = SaveResult(assessment=assessment, dropped_blank_rows=plan.dropped, both_changed=merge.both)
     if submit:
         try:
@@ -679,6 +680,7 @@ def create_assessment(
                 )
                 _stamp(row, user, now)
                 row.save()
+        evaluation.store(assessment)
     return Created(assessment=assessment, copied_from=source)
 
 

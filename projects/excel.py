@@ -43,15 +43,17 @@ from io import BytesIO
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.merge import MergedCellRange
+from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml import DEFUSEDXML
 
 from . import checks, interchange, schema, scoring, validation
-from .evaluation import current_rules
+from .evaluation import Rulebook
 from .interchange import ImportRefused
 from .models import Indicator, SelfAssessment
 
@@ -274,7 +276,7 @@ class FormSheet:
     computed: scoring.Evaluation | None = None
 
 
-def _form_sheet(assessment: SelfAssessment, rules: scoring.Rules) -> FormSheet:
+def _form_sheet(assessment: SelfAssessment, rules: scoring.Rules | Rulebook) -> FormSheet:
     from .evaluation import evaluate_assessment
 
     lines = {line.source: line for line in assessment.funding_lines.all()}
@@ -553,13 +555,14 @@ def sheet_title(name: str, taken: set[str]) -> str:
 def prepared(assessments):
     """The queryset with everything the writer reads, in a constant number of queries."""
     return assessments.select_related(
-        "project", "project__competent_department", "project__implementing_unit"
+        "project", "project__competent_department", "project__implementing_unit", "stored_evaluation"
     ).prefetch_related("funding_lines", "indicators")
 
 
-def export_workbook(assessments, rules: scoring.Rules | None = None) -> bytes:
-    """One sheet per form, in the official layout (assessments: prefetched, see prepared())."""
-    rules = rules or current_rules()
+def export_workbook(assessments, rules: scoring.Rules | Rulebook | None = None) -> bytes:
+    """One sheet per form, in the official layout (assessments: prefetched, see prepared()); each form is
+    scored by its own rules (its year's, or those it was approved under) unless `rules` says otherwise."""
+    rules = rules or Rulebook()
     wb = Workbook()
     wb.remove(wb.active)
     _register_styles(wb)
@@ -1348,110 +1351,93 @@ def _short(value) -> str:
 # The summary table (projects.reports) as a workbook
 
 
+SUMMARY_HEADINGS = (
+    ("序号", 6),
+    ("项目名称", 30),
+    ("实施单位", 24),
+    ("主管部门", 24),
+    ("年度", 7),
+    ("状态", 9),
+    ("全年预算数（万元）", 14),
+    ("全年执行数（万元）", 14),
+    ("执行率", 9),
+    ("执行率得分", 10),
+    ("总分", 8),
+    ("等级", 6),
+    ("错误", 6),
+    ("提示", 6),
+)
+_SUMMARY_FORMATS = {7: "#,##0.00##", 8: "#,##0.00##", 9: "0.00%"}
+
+
 def summary_workbook(summary) -> bytes:
-    """The 汇总表 as shown, with numbers as numbers and a totals row."""
-    wb = Workbook()
+    """The 汇总表 with every row of the selection (not one page), numbers as numbers, totals and means.
+
+    Written with openpyxl's write-only mode from summary.all_rows(), which reads the stored evaluations in
+    chunks: a year of a district (10,000 forms) takes a few seconds and little memory.
+    """
+    wb = Workbook(write_only=True)
     _register_styles(wb)
-    ws = wb.active
-    ws.title = "汇总表"
-    headings = [
-        "序号",
-        "项目名称",
-        "实施单位",
-        "主管部门",
-        "年度",
-        "状态",
-        "全年预算数（万元）",
-        "全年执行数（万元）",
-        "执行率",
-        "执行率得分",
-        "总分",
-        "等级",
-        "错误",
-        "提示",
-    ]
-    widths = [6, 30, 24, 24, 7, 9, 14, 14, 9, 10, 8, 6, 6, 6]
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.cell(1, 1).style = "pe-title"
-    put_text(ws.cell(1, 1), summary.title)
-    _merge(ws, 1, 1, 1, len(headings))
-    ws.cell(2, 1).style = "pe-note"
-    put_text(ws.cell(2, 1), summary.description)
-    _merge(ws, 2, 1, 2, len(headings))
+    ws = wb.create_sheet("汇总表")
+    width = len(SUMMARY_HEADINGS)
+    for i, (_heading, chars) in enumerate(SUMMARY_HEADINGS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = chars
     header = 3
-    for col, heading in enumerate(headings, start=1):
-        ws.cell(header, col).style = "pe-head"
-        put_text(ws.cell(header, col), heading)
-    row = header
-    for n, line in enumerate(summary.rows, start=1):
-        row += 1
-        values = [
-            Decimal(n),
-            line.project,
-            line.unit,
-            line.department,
-            Decimal(line.year),
-            line.status_label,
-            line.budget,
-            line.executed,
-            None if line.rate is None else line.rate / scoring.HUNDRED,
-            line.funding_score,
-            line.total,
-            line.grade,
-            Decimal(line.errors),
-            Decimal(line.warnings),
-        ]
-        _summary_row(ws, row, values)
+    ws.freeze_panes = f"C{header + 1}"
+    ws.append([_summary_cell(ws, summary.title, "pe-title")])
+    ws.append([_summary_cell(ws, summary.description, "pe-note")])
+    for row in (1, 2):
+        ws.merged_cells.add(f"A{row}:{get_column_letter(width)}{row}")
+    ws.append([_summary_cell(ws, heading, "pe-head") for heading, _chars in SUMMARY_HEADINGS])
+    count = 0
+    for count, line in enumerate(summary.all_rows(), start=1):
+        ws.append(
+            _summary_cells(
+                ws,
+                [
+                    Decimal(count),
+                    line.project,
+                    line.unit,
+                    line.department,
+                    Decimal(line.year),
+                    line.status_label,
+                    line.budget,
+                    line.executed,
+                    None if line.rate is None else line.rate / scoring.HUNDRED,
+                    line.funding_score,
+                    line.total,
+                    line.grade,
+                    Decimal(line.errors),
+                    Decimal(line.warnings),
+                ],
+            )
+        )
     totals = summary.totals
-    row += 1
-    _summary_row(
-        ws,
-        row,
-        [
-            None,
-            "合计",
-            f"{totals.count} 个项目",
-            None,
-            None,
-            None,
-            totals.budget,
-            totals.executed,
-            None if totals.rate is None else totals.rate / scoring.HUNDRED,
-            None,
-            None,
-            None,
-            Decimal(totals.errors),
-            Decimal(totals.warnings),
-        ],
-        bold=True,
+    rate = None if totals.rate is None else totals.rate / scoring.HUNDRED
+    ws.append(
+        _summary_cells(
+            ws,
+            [
+                *(None, "合计", f"{totals.count} 个项目", None, None, None, totals.budget, totals.executed, rate),
+                *(None, None, None, Decimal(totals.errors), Decimal(totals.warnings)),
+            ],
+            bold=True,
+        )
     )
-    row += 1
-    _summary_row(
-        ws,
-        row,
-        [
-            None,
-            "平均",
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None if totals.mean_rate is None else totals.mean_rate / scoring.HUNDRED,
-            totals.mean_funding_score,
-            totals.mean_total,
-            None,
-            None,
-            None,
-        ],
-        bold=True,
+    mean_rate = None if totals.mean_rate is None else totals.mean_rate / scoring.HUNDRED
+    ws.append(
+        _summary_cells(
+            ws,
+            [
+                *(None, "平均", None, None, None, None, None, None, mean_rate, totals.mean_funding_score),
+                *(totals.mean_total, None, None, None),
+            ],
+            bold=True,
+        )
     )
-    ws.freeze_panes = ws.cell(header + 1, 3)
-    ws.auto_filter.ref = f"A{header}:{get_column_letter(len(headings))}{max(header, row - 2)}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.auto_filter.ref = f"A{header}:{get_column_letter(width)}{header + max(count, 1)}"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -1461,15 +1447,24 @@ def summary_workbook(summary) -> bytes:
     return _save(wb)
 
 
-def _summary_row(ws, row, values, *, bold=False):
-    formats = {7: "#,##0.00##", 8: "#,##0.00##", 9: "0.00%"}
+def _summary_cell(ws, text: str, style: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws)
+    cell.style = style
+    put_text(cell, text)
+    return cell
+
+
+def _summary_cells(ws, values, *, bold=False) -> list[WriteOnlyCell]:
+    cells = []
     for col, value in enumerate(values, start=1):
-        cell = ws.cell(row, col)
+        cell = WriteOnlyCell(ws)
         cell.style = "pe-head" if bold else ("pe-left" if col in (2, 3, 4) else "pe-cell")
         if isinstance(value, str):
             put_text(cell, value)
         else:
-            put_number(cell, value, formats.get(col, "General"))
+            put_number(cell, value, _SUMMARY_FORMATS.get(col, "General"))
+        cells.append(cell)
+    return cells
 
 
 def default_template_year() -> int:

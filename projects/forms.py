@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import access, checks, labels, schema, scoring, validation
-from .models import FundingLine, Indicator, Project, SelfAssessment
+from .models import FundingLine, Indicator, Project, ScoringRules, SelfAssessment
 
 
 class NumberField(forms.DecimalField):
@@ -855,3 +856,59 @@ class DashboardFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [("", _("全部年度")), *((y, str(y)) for y in years)]
         self.fields["unit"].queryset = units
+
+
+# ---------------------------------------------------------------------------------------------------------
+# A year's 评分规则 (the settings page and `manage.py scoring_rules` validate through this form)
+
+WEIGHT_FIELDS = ("funding_weight", "output_weight", "benefit_weight", "satisfaction_weight")
+BAND_FIELDS = ("excellent_min", "good_min", "fair_min")
+
+
+class ScoringRulesForm(forms.ModelForm):
+    class Meta:
+        model = ScoringRules
+        fields = ScoringRules.RULE_FIELDS
+        widgets = {"funding_score_places": forms.RadioSelect}
+
+    error_css_class = "is-invalid"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Points are out of 100: every weight and threshold lies in 0–100, the tolerance too.
+        for field in self.fields.values():
+            if isinstance(field, forms.DecimalField):
+                field.min_value, field.max_value = 0, 100
+                field.validators += [MinValueValidator(0), MaxValueValidator(100)]
+                field.widget.attrs.update(min=0, max=100, step="any")
+                field.error_messages.update(
+                    min_value=_("不能小于 %(limit_value)s。"),
+                    max_value=_("不能大于 %(limit_value)s。"),
+                    max_decimal_places=_("最多保留 %(max)s 位小数。"),
+                    max_digits=_("数字太长，请填写 0–100 之间的数。"),
+                    max_whole_digits=_("数字太长，请填写 0–100 之间的数。"),
+                    invalid=_("请填写数字，如 10。"),
+                )
+
+    def validate_constraints(self):
+        # clean() has already said what is wrong with the figures in words; the named database constraints
+        # stay as the last guard but would only repeat it.
+        if not self.errors:
+            super().validate_constraints()
+
+    def clean(self):
+        data = super().clean()
+        weights = [data.get(f) for f in WEIGHT_FIELDS]
+        if None not in weights and sum(weights) != 100:
+            # 财预〔2020〕10号: 执行率 and the three 一级 share 100 points.
+            raise forms.ValidationError(
+                _("执行率、产出、效益、满意度四项分值合计必须为 100，现在是 %(total)s。"),
+                params={"total": sum(weights)},
+            )
+        bands = [data.get(f) for f in BAND_FIELDS]
+        if None not in bands and not bands[0] > bands[1] > bands[2] >= 0:
+            raise forms.ValidationError(_("等级分数线必须满足 优 > 良 > 中 ≥ 0。"))
+        return data
+
+    def rule_values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ScoringRules.RULE_FIELDS}

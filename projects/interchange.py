@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
-from . import schema, scoring, validation
-from .evaluation import current_rules, evaluate_assessment
+from . import evaluation, schema, scoring, validation
+from .evaluation import Rulebook, evaluate_assessment
 from .models import FundingLine, Indicator, Project, SelfAssessment, Unit
 
 FORMAT = "perfeval.self-assessment/1"
@@ -38,6 +38,7 @@ ASSESSMENT_KEYS = {
     "goal_actual",
     "indicators",
     "printed",
+    "status",
     "computed",
 }
 REQUIRED_ASSESSMENT_KEYS = {"year", "project", "competent_department", "implementing_unit", "funding", "indicators"}
@@ -400,6 +401,7 @@ def _write(a: ParsedAssessment, project: Project, existing: SelfAssessment | Non
     bulk_create_with_history(
         [Indicator(assessment=assessment, **row) for row in a.indicators], Indicator, default_user=user
     )
+    evaluation.store(assessment)
     return assessment
 
 
@@ -489,13 +491,15 @@ def decimal_text(value: Decimal | None) -> str | None:
     return f"{value.normalize():f}"
 
 
-def export_assessments(assessments, rules: scoring.Rules | None = None) -> dict:
+def export_assessments(assessments, rules: scoring.Rules | Rulebook | None = None) -> dict:
     """The interchange document for these forms (prefetches, so queries stay constant)."""
-    rules = rules or current_rules()
+    rules = rules or Rulebook()
     level1_labels = {v: k for k, v in printed_labels(Indicator.Level1.choices).items()}
     level2_labels = {v: k for k, v in printed_labels(Indicator.Level2.choices).items()}
     qs = (
-        assessments.select_related("project", "project__competent_department", "project__implementing_unit")
+        assessments.select_related(
+            "project", "project__competent_department", "project__implementing_unit", "stored_evaluation"
+        )
         .prefetch_related("funding_lines", "indicators")
         .order_by("year", "project__name", "pk")
     )
@@ -531,7 +535,8 @@ def export_assessments(assessments, rules: scoring.Rules | None = None) -> dict:
                 item["project_code"] = a.project.code
             if a.printed_execution_rate or a.printed_total:
                 item["printed"] = {"execution_rate": a.printed_execution_rate, "total_score": a.printed_total}
-            item["computed"] = computed_object(result)
+            item["status"] = a.status
+            item["computed"] = computed_object(result, evaluation.stored(a))
             out.append(item)
     return {"format": FORMAT, "assessments": out}
 
@@ -556,13 +561,17 @@ def _export_indicator(row: Indicator, level1_labels, level2_labels) -> dict:
     return data
 
 
-def computed_object(result: scoring.Evaluation) -> dict:
+def computed_object(result: scoring.Evaluation, stored=None) -> dict:
+    """The read-only `computed` of an export: the stored evaluation's figures (an approved form's as approved),
+    the unit's own sum and the findings."""
+    rate = stored.execution_rate if stored is not None else result.execution_rate
     return {
-        "execution_rate": None if result.execution_rate is None else f"{result.execution_rate:.2f}",
-        "funding_score": decimal_text(result.funding_score),
+        "execution_rate": None if rate is None else f"{rate:.2f}",
+        "funding_score": decimal_text(stored.funding_score if stored is not None else result.funding_score),
         "entered_total": decimal_text(result.entered_total),
-        "total_score": decimal_text(result.total_score),
-        "grade": result.grade,
+        "total_score": decimal_text(stored.total_score if stored is not None else result.total_score),
+        "grade": stored.grade if stored is not None else result.grade,
+        "unfilled": stored.unfilled if stored is not None else False,
         "checks": [
             {"code": c.code, "severity": c.severity, "message": str(c.message), "field": c.field} for c in result.checks
         ],

@@ -363,7 +363,11 @@ class Attachment(models.Model):
 
 
 class ScoringRules(models.Model):
-    """The installation's local variations of the scoring rules (one row, edited by 财政)."""
+    """The 评分规则 of one 评价年度 (edited by 财政): the local variations of 财预〔2020〕10号.
+
+    Every save through projects.rulesets bumps `version`; a stored evaluation names the year and version
+    that produced it. A year without a row starts as a copy of the latest earlier year (rulesets.for_year).
+    """
 
     class Precision(models.IntegerChoices):
         WHOLE = 0, _("整数分")
@@ -386,12 +390,48 @@ class ScoringRules(models.Model):
         default=Decimal(1),
         help_text=_("定量指标的得分与系统建议分相差超过此值时给出提示。"),
     )
+    cap_by_execution = models.BooleanField(
+        _("按执行率封顶总分"),
+        default=False,
+        help_text=_(
+            "执行率 70%–80% 总分不超过 89 分，60%–70% 不超过 79 分，50%–60% 不超过 69 分，低于 50% 不超过 59 分。"
+        ),
+    )
+    warn_low_target = models.BooleanField(
+        _("提示目标设定偏低"), default=False, help_text=_("定量指标的实际完成值超过年度指标值 30% 以上时给出提示。")
+    )
+    warn_score_above_execution = models.BooleanField(
+        _("提示得分率高于执行率"),
+        default=False,
+        help_text=_("指标得分率比执行率高出 5 个百分点以上时给出提示（产出效益很好但资金未执行）。"),
+    )
+    year = models.PositiveSmallIntegerField(
+        _("评价年度"), unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
     history = HistoricalRecords()
+
+    # What the administrator edits, in the order the page, the command and the snapshot list them.
+    RULE_FIELDS = (
+        "funding_score_places",
+        "funding_weight",
+        "output_weight",
+        "benefit_weight",
+        "satisfaction_weight",
+        "excellent_min",
+        "good_min",
+        "fair_min",
+        "score_tolerance",
+        "cap_by_execution",
+        "warn_low_target",
+        "warn_score_above_execution",
+    )
 
     class Meta:
         verbose_name = _("评分规则")
         verbose_name_plural = _("评分规则")
+        ordering = ["-year"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(
@@ -415,25 +455,128 @@ class ScoringRules(models.Model):
         ]
 
     def __str__(self):
-        return str(_("评分规则"))
+        return str(_("%(year)s 年度评分规则") % {"year": self.year})
 
-    @classmethod
-    def load(cls):
-        rules, _created = cls.objects.get_or_create(pk=1)
-        return rules
+    def snapshot(self) -> dict[str, str | int | bool]:
+        """The rule values as JSON (Decimals as strings), kept with an approved form's evaluation."""
+        values: dict[str, str | int | bool] = {}
+        for name in self.RULE_FIELDS:
+            value = getattr(self, name)
+            values[name] = str(value) if isinstance(value, Decimal) else value
+        return values
 
     def as_rules(self) -> scoring.Rules:
-        return scoring.Rules(
-            funding_score_places=self.funding_score_places,
-            funding_weight=self.funding_weight,
-            level1_weights={
-                "output": self.output_weight,
-                "benefit": self.benefit_weight,
-                "satisfaction": self.satisfaction_weight,
-            },
-            grade_bands=((self.excellent_min, "优"), (self.good_min, "良"), (self.fair_min, "中")),
-            score_tolerance=self.score_tolerance,
-        )
+        return rules_from_snapshot(self.snapshot())
+
+
+def rules_from_snapshot(values: dict) -> scoring.Rules:
+    """The engine's rules from a rule set's values (a ScoringRules row or the snapshot of an approved form)."""
+    default = scoring.DEFAULT_RULES
+
+    def dec(name, fallback):
+        return Decimal(str(values[name])) if name in values else fallback
+
+    return scoring.Rules(
+        funding_score_places=int(values.get("funding_score_places", default.funding_score_places)),
+        funding_weight=dec("funding_weight", default.funding_weight),
+        level1_weights={
+            "output": dec("output_weight", Decimal(50)),
+            "benefit": dec("benefit_weight", Decimal(30)),
+            "satisfaction": dec("satisfaction_weight", Decimal(10)),
+        },
+        grade_bands=(
+            (dec("excellent_min", Decimal(90)), "优"),
+            (dec("good_min", Decimal(80)), "良"),
+            (dec("fair_min", Decimal(60)), "中"),
+        ),
+        score_tolerance=dec("score_tolerance", default.score_tolerance),
+        cap_by_execution=bool(values.get("cap_by_execution", False)),
+        warn_low_target=bool(values.get("warn_low_target", False)),
+        warn_score_above_execution=bool(values.get("warn_score_above_execution", False)),
+    )
+
+
+class StoredEvaluation(models.Model):
+    """A form's evaluation as last computed, for lists, sums and sorting in SQL (projects.evaluation.store).
+
+    Written in the transaction of every change that affects it. An approved form's row is frozen with the
+    rules that produced it (`rules_snapshot`): the form is scored by them, not by its year's rules of today,
+    until a 财政 administrator reopens it.
+    """
+
+    assessment = models.OneToOneField(
+        SelfAssessment,
+        verbose_name=_("绩效自评表"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="stored_evaluation",
+    )
+    execution_rate = models.DecimalField(_("执行率"), max_digits=12, decimal_places=2, null=True)
+    funding_score = models.DecimalField(_("资金得分"), max_digits=7, decimal_places=2, null=True)
+    indicator_total = models.DecimalField(_("指标得分合计"), max_digits=9, decimal_places=2, default=Decimal(0))
+    total_score = models.DecimalField(_("总分"), max_digits=9, decimal_places=2, null=True)
+    grade = models.CharField(_("等级"), max_length=4, blank=True)
+    errors = models.PositiveIntegerField(_("错误数"), default=0)
+    warnings = models.PositiveIntegerField(_("提示数"), default=0)
+    unfilled = models.BooleanField(_("尚未填写"), default=True)
+    # The 年度资金总额 row in 万元 (元 ÷ 10000 is exact at eight places: amounts carry four), so that sums
+    # need no conversion.
+    budget_wan = models.DecimalField(_("全年预算数（万元）"), max_digits=26, decimal_places=8, null=True)
+    executed_wan = models.DecimalField(_("全年执行数（万元）"), max_digits=26, decimal_places=8, null=True)
+    rules_year = models.PositiveSmallIntegerField(_("评分规则年度"))
+    rules_version = models.PositiveIntegerField(_("评分规则版本"))
+    rules_snapshot = models.JSONField(_("评分规则"), default=dict)
+    frozen = models.BooleanField(_("已冻结"), default=False)
+    computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("评价结果")
+        verbose_name_plural = _("评价结果")
+        indexes = [
+            models.Index(fields=["total_score"], name="evaluation_total_idx"),
+            models.Index(fields=["execution_rate"], name="evaluation_rate_idx"),
+            models.Index(fields=["rules_year", "frozen"], name="evaluation_rules_idx"),
+        ]
+
+    def __str__(self):
+        return str(self.assessment_id)
+
+
+class Reevaluation(models.Model):
+    """A background re-evaluation of a year's unapproved forms after a rules change (projects.rulesets)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("计算中")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("失败")
+
+    year = models.PositiveSmallIntegerField(_("评价年度"))
+    rules_version = models.PositiveIntegerField(_("评分规则版本"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发起人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    done = models.PositiveIntegerField(_("已完成"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("重新计算")
+        verbose_name_plural = _("重新计算")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.year} v{self.rules_version}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
 
 
 class PrintJobStorage(FileSystemStorage):

@@ -56,7 +56,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from . import pdf_worker, scoring
-from .evaluation import current_rules, evaluate_assessment
+from .evaluation import Rulebook, evaluate_assessment
 from .models import FundingLine, Indicator, SelfAssessment, Unit
 
 logger = logging.getLogger(__name__)
@@ -365,13 +365,15 @@ def build_sheet(
 def forms_queryset(queryset=None):
     """Forms with everything the official table needs: three queries however many forms and rows."""
     qs = SelfAssessment.objects.all() if queryset is None else queryset
-    return qs.select_related("project", "project__competent_department", "project__implementing_unit").prefetch_related(
+    return qs.select_related(
+        "project", "project__competent_department", "project__implementing_unit", "stored_evaluation"
+    ).prefetch_related(
         Prefetch("funding_lines", queryset=FundingLine.objects.all()),
         Prefetch("indicators", queryset=Indicator.objects.order_by("position", "id")),
     )
 
 
-def sheet_for(assessment: SelfAssessment, rules: scoring.Rules) -> OfficialSheet:
+def sheet_for(assessment: SelfAssessment, rules: scoring.Rules | Rulebook) -> OfficialSheet:
     funding = list(assessment.funding_lines.all())
     indicators = list(assessment.indicators.all())
     evaluation = evaluate_assessment(assessment, rules, funding_lines=funding, indicators=indicators)
@@ -409,7 +411,9 @@ def document_html(sheets: Sequence[OfficialSheet], title: str | None = None) -> 
 PDF_LANGUAGE = "zh-hans"
 
 
-def official_html(assessments: Sequence[SelfAssessment], rules: scoring.Rules, title: str | None = None) -> str:
+def official_html(
+    assessments: Sequence[SelfAssessment], rules: scoring.Rules | Rulebook, title: str | None = None
+) -> str:
     """The HTML of the PDF document for these forms (loaded with forms_queryset), in the official language."""
     with translation.override(PDF_LANGUAGE):
         return document_html([sheet_for(form, rules) for form in assessments], title)
@@ -771,7 +775,7 @@ def html_to_pdf(html: str, target=None):
 def render_assessment(assessment: SelfAssessment) -> bytes:
     """The official PDF of one form (already fetched through projects.access)."""
     form = forms_queryset(SelfAssessment.objects.filter(pk=assessment.pk)).get()
-    return html_to_pdf(official_html([form], current_rules()))
+    return html_to_pdf(official_html([form], Rulebook()))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -850,7 +854,7 @@ def _chunks(items: Sequence, size: int):
         yield items[start : start + size]
 
 
-def _chunk_html(pks: Sequence[int], rules: scoring.Rules, title: str) -> str:
+def _chunk_html(pks: Sequence[int], rules: scoring.Rules | Rulebook, title: str) -> str:
     by_pk = {form.pk: form for form in forms_queryset(SelfAssessment.objects.filter(pk__in=pks))}
     return official_html([by_pk[pk] for pk in pks if pk in by_pk], rules, title)
 
@@ -886,7 +890,7 @@ def render_batch(
     pks = list(pks)
     if not pks:
         raise ValueError("render_batch needs at least one form")
-    rules = current_rules()
+    rules = Rulebook()  # each form by its own year's rules, or those it was approved under
     workers = pdf_workers() if workers is None else workers
     chunks = list(_chunks(pks, chunk_size))
     done = 0

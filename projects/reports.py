@@ -1,33 +1,33 @@
 """汇总表: a year of forms at a glance, for a unit, a department (its units) or everything.
 
-Sums of money are computed by the database (grouped by the forms' amount unit, converted to 万元 with
-Decimal here); every form's 执行率, scores, grade and number of checks come from the scoring engine over
-prefetched rows, so that the page costs the same few queries for nine forms or nine thousand.
+Everything is read from the forms' stored evaluations (projects.evaluation.store: 执行率, scores, grade,
+number of checks, money in 万元): the database filters, sorts and pages the rows and computes the totals,
+averages, grade counts, histogram and per-unit lines over the whole selection, so the page costs the same
+few queries and sends one page of rows for nine forms or nine thousand.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import access, scoring
-from .evaluation import current_rules, evaluate_assessment
-from .models import FundingLine, SelfAssessment, Unit
+from . import access, evaluation, scoring
+from .models import SelfAssessment, Unit
 
 Status = SelfAssessment.Status
-TEN_THOUSAND = Decimal(10000)
 ZERO = scoring.ZERO
 GRADES = ("优", "良", "中", "差")
 GRADE_CLASSES = {"优": "grade-a", "良": "grade-b", "中": "grade-c", "差": "grade-d"}
 
-# Column keys of the table and their headings (sort_rows says how each sorts).
+# Column keys of the table and their headings (ORDERING says how each sorts).
 SORTS = {
     "project": gettext_lazy("项目名称"),
     "unit": gettext_lazy("实施单位"),
@@ -41,22 +41,9 @@ SORTS = {
     "checks": gettext_lazy("检查结果"),
 }
 DEFAULT_SORT = "project"
+PAGE_SIZE = 50
 NUMERIC_COLUMNS = ("budget", "executed", "rate", "funding_score", "total")
 CENTERED_COLUMNS = ("grade", "status", "checks")
-
-
-def to_wan(value: Decimal | None, amount_unit: str) -> Decimal | None:
-    """An amount in 万元 (exact: 元 ÷ 10000 in Decimal)."""
-    if value is None:
-        return None
-    return value / TEN_THOUSAND if amount_unit == SelfAssessment.AmountUnit.YUAN else value
-
-
-def mean(values: list[Decimal]) -> Decimal | None:
-    """The average at two decimals, ROUND_HALF_UP (None for no values)."""
-    if not values:
-        return None
-    return scoring.quantize_half_up(sum(values, ZERO) / len(values), 2)
 
 
 @dataclass(frozen=True)
@@ -116,7 +103,8 @@ def filters_from(user, params) -> Filters:
 
 @dataclass
 class Row:
-    assessment: SelfAssessment
+    """One form of the table, from its stored evaluation (projects.evaluation.store)."""
+
     pk: int
     project: str
     unit: str
@@ -124,16 +112,15 @@ class Row:
     year: int
     status: str
     status_label: str
-    amount_unit: str
     budget: Decimal | None  # 全年预算数, 万元
     executed: Decimal | None  # 全年执行数, 万元
     rate: Decimal | None  # percent, two decimals
     funding_score: Decimal | None
-    total: Decimal
-    entered_total: Decimal
+    total: Decimal | None  # None: the form is still unfilled
     grade: str
     errors: int
     warnings: int
+    unfilled: bool = False
 
     @property
     def grade_class(self):
@@ -159,9 +146,10 @@ class Totals:
     rate: Decimal | None = None  # Σ 执行数 ÷ Σ 预算数
     mean_rate: Decimal | None = None  # average of the forms' rates
     mean_funding_score: Decimal | None = None
-    mean_total: Decimal | None = None
+    mean_total: Decimal | None = None  # of the forms that are filled in
     errors: int = 0
     warnings: int = 0
+    unfilled: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     by_grade: dict[str, int] = field(default_factory=dict)
 
@@ -211,13 +199,22 @@ class Chart:
 @dataclass
 class Summary:
     filters: Filters
-    rows: list[Row]
+    page: Page  # one page of rows; the totals are those of the whole selection
     totals: Totals
     units: list[UnitLine]
     years: list[int]
     unit_choices: list[Unit]
     charts: list[Chart]
     scope_label: str
+    selection: QuerySet = field(repr=False)  # every matching form, ordered as the table
+
+    @property
+    def rows(self) -> list[Row]:
+        return self.page.object_list
+
+    def all_rows(self) -> Iterator[Row]:
+        """Every row of the selection in the table's order, read in chunks (for the .xlsx)."""
+        return (row_of(a) for a in self.selection.iterator(chunk_size=2000))
 
     @property
     def title(self) -> str:
@@ -228,7 +225,7 @@ class Summary:
     @property
     def single_unit(self) -> bool:
         """All listed forms are of one 实施单位 (then the table needs no column for it)."""
-        return len({row.unit for row in self.rows}) <= 1
+        return len(self.units) <= 1
 
     @property
     def grade_counts(self) -> list[tuple[str, int, str]]:
@@ -249,7 +246,7 @@ class Summary:
 
 
 def scoped(user, filters: Filters):
-    """The forms the user may see that match the filters the database can apply."""
+    """The forms the user may see that match the filters (all applied by the database)."""
     qs = access.visible_assessments(user)
     if filters.year:
         qs = qs.filter(year=filters.year)
@@ -266,161 +263,214 @@ def scoped(user, filters: Filters):
         qs = qs.filter(status=filters.status)
     if filters.q:
         qs = qs.filter(project__name__icontains=filters.q)
+    if filters.grade:
+        qs = qs.filter(stored_evaluation__grade=filters.grade, stored_evaluation__unfilled=False)
     return qs
 
 
-def rows_for(qs, rules: scoring.Rules) -> list[Row]:
-    """Every form with its computed figures: three queries (forms, funding lines, indicators)."""
-    qs = qs.select_related("project", "project__competent_department", "project__implementing_unit").prefetch_related(
-        "funding_lines", "indicators"
+def _stored(name: str) -> str:
+    return f"stored_evaluation__{name}"
+
+
+def _position(field_name: str, values) -> Case:
+    """The index of a value in `values` (None for any other), for sorting by a fixed order."""
+    return Case(*(When(**{field_name: value}, then=Value(i)) for i, value in enumerate(values)), default=None)
+
+
+# What each column sorts on, in SQL; forms without a value (no 执行率, unfilled) stay at the end either way.
+ORDERING = {
+    "project": (F("project__name"),),
+    "unit": (F("project__implementing_unit__name"),),
+    "budget": (F(_stored("budget_wan")),),
+    "executed": (F(_stored("executed_wan")),),
+    "rate": (F(_stored("execution_rate")),),
+    "funding_score": (F(_stored("funding_score")),),
+    "total": (F(_stored("total_score")),),
+    "grade": (_position(_stored("grade"), GRADES),),
+    "status": (_position("status", Status.values),),
+    "checks": (F(_stored("errors")), F(_stored("warnings"))),
+}
+
+
+def ordered(qs, sort: str, descending: bool):
+    keys = [key.desc(nulls_last=True) if descending else key.asc(nulls_last=True) for key in ORDERING[sort]]
+    return qs.order_by(*keys, "project__name", "pk")
+
+
+ROW_RELATED = ("project", "project__implementing_unit", "project__competent_department", "stored_evaluation")
+
+
+def row_of(a: SelfAssessment) -> Row:
+    se = evaluation.stored(a)
+    unfilled = se is None or se.unfilled
+    return Row(
+        pk=a.pk,
+        project=a.project.name,
+        unit=a.project.implementing_unit.name,
+        department=a.project.competent_department.name,
+        year=a.year,
+        status=a.status,
+        status_label=a.get_status_display(),
+        budget=se.budget_wan if se else None,
+        executed=se.executed_wan if se else None,
+        rate=se.execution_rate if se else None,
+        funding_score=se.funding_score if se else None,
+        total=None if unfilled or se is None else se.total_score,
+        grade="" if unfilled or se is None else se.grade,
+        errors=se.errors if se else 0,
+        warnings=se.warnings if se else 0,
+        unfilled=unfilled,
     )
-    rows = []
-    for a in qs:
-        lines = list(a.funding_lines.all())
-        result = evaluate_assessment(a, rules, funding_lines=lines, indicators=list(a.indicators.all()))
-        total = next((line for line in lines if line.source == FundingLine.Source.TOTAL), None)
-        rows.append(
-            Row(
-                assessment=a,
-                pk=a.pk,
-                project=a.project.name,
-                unit=a.project.implementing_unit.name,
-                department=a.project.competent_department.name,
-                year=a.year,
-                status=a.status,
-                status_label=a.get_status_display(),
-                amount_unit=a.amount_unit,
-                budget=to_wan(total.annual_budget, a.amount_unit) if total else None,
-                executed=to_wan(total.executed, a.amount_unit) if total else None,
-                rate=result.execution_rate,
-                funding_score=result.funding_score,
-                total=result.total_score,
-                entered_total=result.entered_total,
-                grade=result.grade,
-                errors=len(result.errors),
-                warnings=len(result.warnings),
-            )
-        )
-    return rows
-
-
-def _sort_key(key):
-    status_order = {value: i for i, value in enumerate(Status.values)}
-
-    def value(row: Row):
-        return {
-            "project": row.project,
-            "unit": row.unit,
-            "budget": row.budget,
-            "executed": row.executed,
-            "rate": row.rate,
-            "funding_score": row.funding_score,
-            "total": row.total,
-            "grade": GRADES.index(row.grade) if row.grade in GRADES else len(GRADES),
-            "status": status_order.get(row.status, 99),
-            "checks": (row.errors, row.warnings),
-        }[key]
-
-    return value
-
-
-def sort_rows(rows: list[Row], key: str, descending: bool) -> list[Row]:
-    """Sort on a column; forms without a value (no 执行率, say) stay at the end either way."""
-    get = _sort_key(key)
-    present = [row for row in rows if get(row) is not None]
-    missing = [row for row in rows if get(row) is None]
-    present.sort(key=lambda row: (get(row), row.project, row.pk), reverse=descending)
-    return present + sorted(missing, key=lambda row: (row.project, row.pk))
-
-
-def _money_totals(qs) -> tuple[Decimal, Decimal, dict[int, tuple[Decimal, Decimal]]]:
-    """Σ 全年预算数 and Σ 全年执行数 of the 年度资金总额 rows, in 万元, overall and per 实施单位.
-
-    One query: the database sums per unit and amount unit; the conversion to 万元 is exact Decimal here.
-    """
-    sums = (
-        FundingLine.objects.filter(assessment__in=qs, source=FundingLine.Source.TOTAL)
-        .values("assessment__project__implementing_unit", "assessment__amount_unit")
-        .annotate(budget=Sum("annual_budget"), executed=Sum("executed"))
-        .order_by()
-    )
-    per_unit: dict[int, tuple[Decimal, Decimal]] = {}
-    budget = executed = ZERO
-    for line in sums:
-        unit_id, amount_unit = line["assessment__project__implementing_unit"], line["assessment__amount_unit"]
-        b = to_wan(line["budget"] or ZERO, amount_unit)
-        e = to_wan(line["executed"] or ZERO, amount_unit)
-        old_b, old_e = per_unit.get(unit_id, (ZERO, ZERO))
-        per_unit[unit_id] = (old_b + b, old_e + e)
-        budget += b
-        executed += e
-    return budget, executed, per_unit
 
 
 def _rate(executed: Decimal, budget: Decimal) -> Decimal | None:
     return scoring.percent(executed / budget) if budget else None
 
 
-def summary(user, filters: Filters) -> Summary:
-    rules = current_rules()
-    years = list(access.visible_assessments(user).order_by("-year").values_list("year", flat=True).distinct())
-    if filters.year is None and years:
-        filters = replace(filters, year=years[0])
-    qs = scoped(user, filters)
-    rows = rows_for(qs, rules)
-    if filters.grade:
-        rows = [row for row in rows if row.grade == filters.grade]
-        # The grade is computed, not stored: the database sums exactly the forms that are listed.
-        qs = SelfAssessment.objects.filter(pk__in=[row.pk for row in rows])
-    rows = sort_rows(rows, filters.sort, filters.descending)
-    budget, executed, per_unit = _money_totals(qs)
+def _share(total, count) -> Decimal | None:
+    """Σ ÷ n at two decimals, ROUND_HALF_UP, in Decimal (None for no values)."""
+    if not count or total is None:
+        return None
+    return scoring.quantize_half_up(Decimal(total) / count, 2)
 
+
+def _totals(qs, rules: scoring.Rules) -> tuple[Totals, list[int]]:
+    """The whole selection's sums, averages, counts and histogram (per score_bins): two queries, however
+    many forms."""
+    se = _stored
+    filled = Q(**{se("unfilled"): False})
+    bins = _bin_counts(rules)
+    found = qs.aggregate(
+        **bins,
+        count=Count("pk"),
+        budget=Sum(se("budget_wan")),
+        executed=Sum(se("executed_wan")),
+        rates=Sum(se("execution_rate")),
+        with_rate=Count(se("execution_rate")),
+        funding_scores=Sum(se("funding_score")),
+        with_funding_score=Count(se("funding_score")),
+        totals=Sum(se("total_score"), filter=filled),
+        filled=Count("pk", filter=filled),
+        errors=Sum(se("errors")),
+        warnings=Sum(se("warnings")),
+        **{f"grade_{i}": Count("pk", filter=filled & Q(**{se("grade"): g})) for i, g in enumerate(GRADES)},
+    )
+    by_status = {line["status"]: line["n"] for line in qs.values("status").annotate(n=Count("pk")).order_by("status")}
+    budget, executed = found["budget"] or ZERO, found["executed"] or ZERO
     totals = Totals(
-        count=len(rows),
+        count=found["count"],
         budget=budget,
         executed=executed,
         rate=_rate(executed, budget),
-        mean_rate=mean([row.rate for row in rows if row.rate is not None]),
-        mean_funding_score=mean([row.funding_score for row in rows if row.funding_score is not None]),
-        mean_total=mean([row.total for row in rows]),
-        errors=sum(row.errors for row in rows),
-        warnings=sum(row.warnings for row in rows),
-        by_status=dict(Counter(row.status for row in rows)),
-        by_grade={grade: sum(1 for row in rows if row.grade == grade) for grade in GRADES},
+        mean_rate=_share(found["rates"], found["with_rate"]),
+        mean_funding_score=_share(found["funding_scores"], found["with_funding_score"]),
+        mean_total=_share(found["totals"], found["filled"]),
+        errors=found["errors"] or 0,
+        warnings=found["warnings"] or 0,
+        unfilled=found["count"] - found["filled"],
+        by_status=by_status,
+        by_grade={g: found[f"grade_{i}"] for i, g in enumerate(GRADES)},
     )
-    units = _unit_lines(rows, per_unit)
-    unit_choices = list(access.visible_units(user).exclude(kind=Unit.Kind.FINANCE).order_by("kind", "name"))
-    return Summary(
-        filters=filters,
-        rows=rows,
-        totals=totals,
-        units=units,
-        years=years,
-        unit_choices=unit_choices,
-        charts=[grade_chart(totals, rules), total_chart(rows, rules), rate_chart(rows)],
-        scope_label=_scope_label(user, filters),
-    )
+    return totals, [found[name] for name in bins]
 
 
-def _unit_lines(rows: list[Row], per_unit) -> list[UnitLine]:
-    grouped: dict[int, list[Row]] = defaultdict(list)
-    for row in rows:
-        grouped[row.assessment.project.implementing_unit_id].append(row)
-    lines = []
-    for unit_id, unit_rows in grouped.items():
-        budget, executed = per_unit.get(unit_id, (ZERO, ZERO))
-        lines.append(
+def _unit_lines(qs) -> list[UnitLine]:
+    """Per 实施单位: count, money, 执行率, mean total and grades, grouped by the database."""
+    se = _stored
+    filled = Q(**{se("unfilled"): False})
+    lines = (
+        qs.values("project__implementing_unit", "project__implementing_unit__name")
+        .annotate(
+            count=Count("pk"),
+            budget=Sum(se("budget_wan")),
+            executed=Sum(se("executed_wan")),
+            totals=Sum(se("total_score"), filter=filled),
+            filled=Count("pk", filter=filled),
+            **{f"grade_{i}": Count("pk", filter=filled & Q(**{se("grade"): g})) for i, g in enumerate(GRADES)},
+        )
+        .order_by("project__implementing_unit__name", "project__implementing_unit")
+    )
+    out = []
+    for line in lines:
+        budget, executed = line["budget"] or ZERO, line["executed"] or ZERO
+        out.append(
             UnitLine(
-                name=unit_rows[0].unit,
-                count=len(unit_rows),
+                name=line["project__implementing_unit__name"],
+                count=line["count"],
                 budget=budget,
                 executed=executed,
                 rate=_rate(executed, budget),
-                mean_total=mean([row.total for row in unit_rows]),
-                grades={grade: sum(1 for row in unit_rows if row.grade == grade) for grade in GRADES},
+                mean_total=_share(line["totals"], line["filled"]),
+                grades={g: line[f"grade_{i}"] for i, g in enumerate(GRADES)},
             )
         )
-    return sorted(lines, key=lambda line: line.name)
+    return out
+
+
+def _bin_counts(rules: scoring.Rules) -> dict[str, Count]:
+    """Counts of the filled-in forms in each bin of score_bins(), as aggregates."""
+    total = _stored("total_score")
+    conditions = {}
+    for i, (low, high, _label) in enumerate(score_bins(rules)):
+        q = Q(**{_stored("unfilled"): False, f"{total}__isnull": False})
+        if not low.is_infinite():
+            q &= Q(**{f"{total}__gte": low})
+        if not high.is_infinite():
+            q &= Q(**{f"{total}__lt": high})
+        conditions[f"bin_{i}"] = Count("pk", filter=q)
+    return conditions
+
+
+@dataclass(frozen=True)
+class RatePoint:
+    project: str
+    unit: str
+    rate: Decimal
+
+
+def _lowest_rates(qs) -> tuple[list[RatePoint], int]:
+    """The RATE_CHART_LIMIT lowest 执行率 of the selection (ORDER BY … LIMIT) and how many forms have one."""
+    rate = _stored("execution_rate")
+    with_rate = qs.filter(**{f"{rate}__isnull": False})
+    points = [
+        RatePoint(project=name, unit=unit, rate=value)
+        for name, unit, value in with_rate.order_by(rate, "project__name", "pk").values_list(
+            "project__name", "project__implementing_unit__name", rate
+        )[:RATE_CHART_LIMIT]
+    ]
+    return points, len(points) if len(points) < RATE_CHART_LIMIT else with_rate.count()
+
+
+def summary(user, filters: Filters, page: str | int | None = 1) -> Summary:
+    years = list(access.visible_assessments(user).order_by("-year").values_list("year", flat=True).distinct())
+    if filters.year is None and years:
+        filters = replace(filters, year=years[0])
+    # The charts' grade bands are those of the year shown (each form's own grade is stored).
+    rules = evaluation.rules_for_year(filters.year) if filters.year else scoring.DEFAULT_RULES
+    qs = scoped(user, filters)
+    totals, histogram = _totals(qs, rules)
+    selection = ordered(qs.select_related(*ROW_RELATED), filters.sort, filters.descending)
+    paginator = Paginator(selection, PAGE_SIZE)
+    paginator.count = totals.count  # counted with the totals already
+    paged = paginator.get_page(page)
+    paged.object_list = [row_of(a) for a in paged.object_list]
+    points, with_rate = _lowest_rates(qs)
+    unit_choices = list(access.visible_units(user).exclude(kind=Unit.Kind.FINANCE).order_by("kind", "name"))
+    return Summary(
+        filters=filters,
+        page=paged,
+        totals=totals,
+        units=_unit_lines(qs),
+        years=years,
+        unit_choices=unit_choices,
+        charts=[
+            grade_chart(totals, rules),
+            total_chart(histogram, rules),
+            rate_chart(points, with_rate=with_rate, count=totals.count),
+        ],
+        scope_label=_scope_label(user, filters),
+        selection=selection,
+    )
 
 
 def _scope_label(user, filters: Filters) -> str:
@@ -504,12 +554,11 @@ def score_bins(rules: scoring.Rules = scoring.DEFAULT_RULES) -> list[tuple[Decim
     return bins
 
 
-def total_chart(rows: list[Row], rules: scoring.Rules = scoring.DEFAULT_RULES) -> Chart:
-    """How the totals spread (a histogram over score_bins); each bar in the colour of its grade."""
+def total_chart(counts: list[int], rules: scoring.Rules = scoring.DEFAULT_RULES) -> Chart:
+    """How the totals spread (a histogram over score_bins, `counts` per bin); each bar in its grade's colour."""
     width, height, top, bottom, left = 320, 200, 22, 26, 8
     plot = height - top - bottom
     bins = score_bins(rules)
-    counts = [sum(1 for row in rows if low <= row.total < high) for low, high, _label in bins]
     peak = max(counts, default=0) or 1
     slot = D(width - left - 10) / len(bins)
     bars = []
@@ -543,10 +592,9 @@ RATE_CHART_LIMIT = 40
 RATE_CAP = D(120)  # bars longer than 120 % are drawn to the edge; the label says the real figure
 
 
-def rate_chart(rows: list[Row]) -> Chart:
-    """执行率 per project, lowest first (those are the ones to look at), with the 100 % line."""
-    with_rate = sorted((row for row in rows if row.rate is not None), key=lambda row: (row.rate, row.project))
-    shown = with_rate[:RATE_CHART_LIMIT]
+def rate_chart(shown: list[RatePoint], *, with_rate: int, count: int) -> Chart:
+    """执行率 per project, lowest first (those are the ones to look at), with the 100 % line; `shown` are the
+    lowest RATE_CHART_LIMIT of the `with_rate` forms that have a rate, out of `count`."""
     longest = max((min(len(row.project), 12) for row in shown), default=4)
     label_width, bar_area, row_height, top = 16 + 12 * longest, 330, 22, 20
     width = label_width + bar_area + 60
@@ -582,12 +630,9 @@ def rate_chart(rows: list[Row]) -> Chart:
         }
     ]
     note = ""
-    if len(with_rate) > RATE_CHART_LIMIT:
-        note = _("共 %(n)s 个项目，图中只画出执行率最低的 %(limit)s 个。") % {
-            "n": len(with_rate),
-            "limit": RATE_CHART_LIMIT,
-        }
-    missing = len(rows) - len(with_rate)
+    if with_rate > len(shown):
+        note = _("共 %(n)s 个项目，图中只画出执行率最低的 %(limit)s 个。") % {"n": with_rate, "limit": len(shown)}
+    missing = count - with_rate
     if missing:
         note += _("%(n)s 个项目没有执行率（全年预算数为空或为 0），未画出。") % {"n": missing}
     return Chart(

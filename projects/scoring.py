@@ -48,6 +48,14 @@ class Rules:
     lowest_grade: str = "差"
     # How far a quantitative 得分 may sit from the suggested score before a warning.
     score_tolerance: Decimal = Decimal(1)
+    # Optional rules of some 一体化 systems, off unless a year's rule set turns them on:
+    # the total is capped by the execution band (EXECUTION_CAPS);
+    cap_by_execution: bool = False
+    # a warning when an actual value beats its target by LOW_TARGET_MARGIN or more (目标设定偏低);
+    warn_low_target: bool = False
+    # a warning when the indicators' score rate exceeds the execution rate by more than SCORE_RATE_MARGIN points
+    # (产出效益很好但钱没花).
+    warn_score_above_execution: bool = False
 
 
 DEFAULT_RULES = Rules()
@@ -115,6 +123,7 @@ class Basis:
     reason: str
     nature: str = ""  # ge / le / eq / qualitative
     target: Decimal | None = None
+    actual: Decimal | None = None  # the actual value the engine compared (quantitative rows)
     unit: str = ""  # the target's unit, when it was read from the text
     inferred: bool = False  # the nature was read from the 年度指标值 ("≤5天")
     weight: Decimal | None = None
@@ -277,10 +286,71 @@ def entered_total(form: FormInput) -> Decimal:
     return (form.funding_score or ZERO) + sum((row.score or ZERO for row in form.indicators), ZERO)
 
 
-def total_score(form: FormInput, rules: Rules = DEFAULT_RULES) -> Decimal:
+# The optional cap by execution band: 执行率 below each floor (percent) caps the total at that many points;
+# below the last floor the total is at most LOWEST_CAP.
+EXECUTION_CAPS: tuple[tuple[Decimal, Decimal], ...] = (
+    (Decimal(80), Decimal(89)),
+    (Decimal(70), Decimal(79)),
+    (Decimal(60), Decimal(69)),
+    (Decimal(50), Decimal(59)),
+)
+LOW_TARGET_MARGIN = Decimal("0.3")  # actual ≥ target × 1.3
+SCORE_RATE_MARGIN = Decimal(5)  # percentage points
+
+
+def execution_cap(rate_percent: Decimal | None, rules: Rules = DEFAULT_RULES) -> Decimal | None:
+    """The highest total the execution band allows (None: no cap), when the year's rules cap by execution.
+
+    80% and more: no cap; 70–80%: 89; 60–70%: 79; 50–60%: 69; below 50%: 59. A band's lower edge belongs to
+    it (exactly 70% is capped at 89, not 79).
+    """
+    if not rules.cap_by_execution or rate_percent is None:
+        return None
+    cap = None
+    for floor, points in EXECUTION_CAPS:
+        if rate_percent >= floor:
+            return cap
+        cap = points
+    return cap
+
+
+def uncapped_total(form: FormInput, rules: Rules = DEFAULT_RULES) -> Decimal:
     """The computed funding score + every indicator's entered score (blanks count 0)."""
     computed = form_funding_score(form, rules)
     return (computed or ZERO) + sum((row.score or ZERO for row in form.indicators), ZERO)
+
+
+def total_score(form: FormInput, rules: Rules = DEFAULT_RULES) -> Decimal:
+    """uncapped_total, at most the execution band's cap when the year's rules have one."""
+    total = uncapped_total(form, rules)
+    cap = execution_cap(execution_rate(form.funding), rules)
+    return total if cap is None else min(total, cap)
+
+
+def indicator_score_rate(form: FormInput) -> Decimal | None:
+    """Σ 得分 ÷ Σ 分值 of the indicators, in percent (two decimals); None without any 分值."""
+    weights = sum((row.weight or ZERO for row in form.indicators), ZERO)
+    if weights <= 0:
+        return None
+    scores = sum((row.score or ZERO for row in form.indicators), ZERO)
+    return quantize_half_up(scores / weights * HUNDRED, 2)
+
+
+def beats_target(suggestion: Suggestion) -> bool:
+    """Whether a quantitative row's actual value beats its target by LOW_TARGET_MARGIN or more (目标设定偏低).
+
+    Read from the suggestion's basis (the target and the comparison the engine used): ≥ with actual ≥
+    target × 1.3, ≤ with actual ≤ target × 0.7. Targets of 0 or below, = and qualitative rows never do.
+    """
+    basis = suggestion.basis
+    if basis is None or basis.target is None or basis.target <= 0 or basis.actual is None:
+        return False
+    actual = basis.actual
+    if basis.nature == "ge":
+        return actual >= basis.target * (1 + LOW_TARGET_MARGIN)
+    if basis.nature == "le":
+        return actual <= basis.target * (1 - LOW_TARGET_MARGIN)
+    return False
 
 
 def grade(total: Decimal, rules: Rules = DEFAULT_RULES) -> str:
@@ -409,7 +479,7 @@ def suggest(indicator: IndicatorRow, rules: Rules = DEFAULT_RULES) -> Suggestion
         return Suggestion(None, basis=Basis("not_numbers", nature=nature))
 
     unit = target_unit if target_parsed is not None and target == target_parsed else ""
-    head = Basis("met", nature=nature, target=target, unit=unit, inferred=inferred, weight=weight)
+    head = Basis("met", nature=nature, target=target, actual=actual, unit=unit, inferred=inferred, weight=weight)
     return _suggest_quantitative(head, weight, target, actual, rules)
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import access, validation
+from . import access, evaluation, validation
 from .models import SelfAssessment, StatusChange
 
 Status = SelfAssessment.Status
@@ -147,6 +147,8 @@ def _transition(user, pk, action, *, may, comment="", version=None, before=None,
             assessment.approved_at = None
             fields.append("approved_at")
         _save(assessment, user, fields, ACTION_LABELS[action])
+        # Approval freezes the evaluation with the year's rules of now; reopening scores it by today's rules.
+        evaluation.store(assessment, approving=target == Status.APPROVED)
         StatusChange.objects.create(
             assessment=assessment, from_status=old, to_status=target, user=user, comment=comment
         )
@@ -163,10 +165,9 @@ def _required(comment, message):
 
 def submit(user, pk, *, version=None, comment=""):
     """提交审核 by a preparer of the unit: refused while any error of the checks remains."""
-    from .evaluation import evaluate_assessment
 
     def no_errors(assessment):
-        errors = evaluate_assessment(assessment).errors
+        errors = evaluation.evaluate_assessment(assessment).errors
         if errors:
             raise TransitionRefused(
                 _("还有 %(n)s 个错误需要修改后才能提交审核。") % {"n": len(errors)},

@@ -5,6 +5,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
+from projects import evaluation
 from projects.models import FundingLine, Indicator, Membership, Project, SelfAssessment, Unit
 
 D = Decimal
@@ -58,11 +59,18 @@ class ProjectFactory(factory.django.DjangoModelFactory):
 class AssessmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SelfAssessment
+        skip_postgeneration_save = True
 
     project = factory.SubFactory(ProjectFactory)
     year = 2023
     goal_expected = "按计划完成年度工作任务。"
     goal_actual = "已按计划完成年度工作任务。"
+
+    @factory.post_generation
+    def evaluation(obj, create, extracted, **kwargs):
+        # Every write through the product stores the form's evaluation; a factory-made form has one too.
+        if create:
+            stored_evaluation(obj)
 
 
 # (level1, level2, name, target, actual, weight, score)
@@ -110,4 +118,10 @@ def complete_assessment(project=None, *, budget="100", executed="100", funding_s
             weight=D(weight),
             score=D(score),
         )
+    stored_evaluation(assessment)
     return assessment
+
+
+def stored_evaluation(assessment):
+    """Store the evaluation of a form whose rows a test wrote directly (as every product write does)."""
+    return evaluation.store(assessment, approving=assessment.status == SelfAssessment.Status.APPROVED)

@@ -320,9 +320,9 @@ def test_staff_reviewer_cannot_grant_roles(client_for, staff_reviewer, other_uni
 
 
 def test_staff_reviewer_may_not_touch_the_scoring_rules(client_for, staff_reviewer, admin_user):
-    from projects.models import ScoringRules
+    from projects.evaluation import rules_row
 
-    rules = ScoringRules.load()
+    rules = rules_row(2023)
     assert client_for(staff_reviewer).get(admin_url(rules)).status_code in (302, 403)
 
 
@@ -367,9 +367,9 @@ def test_every_history_admin_holds_revert_to_the_change_permission():
 
 
 def test_a_view_only_user_cannot_revert_through_the_history(client_for, admin_user):
-    from projects.models import ScoringRules
+    from projects.evaluation import rules_row
 
-    rules = ScoringRules.load()
+    rules = rules_row(2023)
     rules.good_min = Decimal(85)
     rules.save()
     admin_user.is_staff = True

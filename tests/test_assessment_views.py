@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from projects.models import Indicator, ScoringRules, SelfAssessment
+from projects.models import Indicator, SelfAssessment
 
 from .factories import AssessmentFactory, ProjectFactory, UserFactory, complete_assessment, member
 from .test_assessment_editing import add_row, post_data, row_index
@@ -77,11 +77,12 @@ def test_dashboard_lists_the_units_forms_newest_year_first(client_for, preparer,
     )
     response = client_for(preparer).get(reverse("dashboard"))
     assert response.status_code == 200
-    rows = [(a.pk, result.grade) for a, result in response.context["rows"]]
-    assert rows == [(assessment.pk, "优"), (bad.pk, "差"), (old.pk, "优")]
+    rows = [(a.pk, result.grade, result.unfilled) for a, result in response.context["rows"]]
+    # The empty draft shows no grade (not "差"): nothing of it has been filled in yet.
+    assert rows == [(assessment.pk, "优", False), (bad.pk, "", True), (old.pk, "优", False)]
     page = text(response)
     assert "区域人才服务经费（测试）" in page and "未完成的项目" in page
-    errors = {a.pk: len(result.errors) for a, result in response.context["rows"]}
+    errors = {a.pk: result.errors for a, result in response.context["rows"]}
     assert errors[assessment.pk] == 0 and errors[bad.pk] > 0
     assert edit_url(assessment) in page
 
@@ -144,7 +145,6 @@ def test_dashboard_pagination(client_for, preparer, unit, department):
 def test_dashboard_queries_stay_constant_as_the_list_grows(
     client_for, preparer, project, unit, department, django_assert_num_queries
 ):
-    ScoringRules.load()
     complete_assessment(project, year=2020)
     client = client_for(preparer)
     client.get(reverse("dashboard"))  # warm the session
@@ -415,7 +415,6 @@ def test_preview_needs_post(client_for, preparer, assessment):
 
 
 def test_edit_page_queries_stay_constant_as_rows_grow(client_for, preparer, assessment):
-    ScoringRules.load()
     client = client_for(preparer)
     client.get(edit_url(assessment))
     with CaptureQueriesContext(connection) as small:

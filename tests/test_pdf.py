@@ -17,8 +17,8 @@ from django.utils import translation
 from pypdf import PdfReader
 
 from projects import interchange, pdf
-from projects.evaluation import current_rules, evaluate_assessment
-from projects.models import FundingLine, Indicator, ScoringRules, SelfAssessment
+from projects.evaluation import evaluate_assessment, rules_for_year
+from projects.models import FundingLine, Indicator, SelfAssessment
 from projects.templatetags.official_form import figure
 
 from .factories import AssessmentFactory, complete_assessment
@@ -53,7 +53,7 @@ def squeeze(text: str) -> str:
 def sheet_of(assessment):
     funding = list(assessment.funding_lines.all())
     indicators = list(assessment.indicators.order_by("position", "id"))
-    return pdf.build_sheet(assessment, funding, indicators, evaluate_assessment(assessment, current_rules()))
+    return pdf.build_sheet(assessment, funding, indicators, evaluate_assessment(assessment, rules_for_year(2023)))
 
 
 def approve(assessment, when=datetime(2023, 3, 1, 2, 0, tzinfo=UTC)):
@@ -367,7 +367,7 @@ def test_the_widest_amounts_the_fields_hold_print_inside_their_cells(assessment)
         for source in FundingLine.Source.values
     ]
     indicators = list(assessment.indicators.all())
-    evaluation = evaluate_assessment(assessment, current_rules(), funding_lines=lines, indicators=indicators)
+    evaluation = evaluate_assessment(assessment, rules_for_year(2023), funding_lines=lines, indicators=indicators)
     with translation.override(pdf.PDF_LANGUAGE):
         content = pdf.html_to_pdf(pdf.document_html([pdf.build_sheet(assessment, lines, indicators, evaluation)]))
     rows = {str(label): (str(widest), str(widest), str(other)) for label in FundingLine.Source.labels}
@@ -445,7 +445,6 @@ def test_the_pdf_is_chinese_whatever_the_interface_language(assessment, settings
 def test_queries_do_not_grow_with_the_indicators(db, project, django_assert_num_queries):
     small = complete_assessment(project)
     big = long_assessment(AssessmentFactory(year=2021).project, rows=40)
-    ScoringRules.load()  # the rules row exists on any installation that has forms
     with django_assert_num_queries(4) as small_queries:
         pdf.render_assessment(small)
     with django_assert_num_queries(4):
@@ -571,7 +570,9 @@ class _Tags(HTMLParser):
 def test_our_user_agent_stylesheet_covers_every_element_the_pdf_uses(db, demo_document):
     forms = import_seeds(demo_document, ["社区党校"])  # with notes
     parser = _Tags()
-    parser.feed(pdf.official_html(pdf.forms_queryset(SelfAssessment.objects.filter(pk=forms[0].pk)), current_rules()))
+    parser.feed(
+        pdf.official_html(pdf.forms_queryset(SelfAssessment.objects.filter(pk=forms[0].pk)), rules_for_year(2023))
+    )
     parser.feed(render_to_string("pdf/colgroup.html"))
     ua = Path(finders.find("pdf/ua.css")).read_text()
     covered = set(re.findall(r"(?<![\w.#:-])([a-z][a-z0-9]*)(?=[\s,{])", re.sub(r"/\*.*?\*/", "", ua, flags=re.S)))

@@ -87,6 +87,10 @@ def nothing(world, form):
     return {}
 
 
+def year_of(world, form):
+    return {"year": form.year}
+
+
 def job_of(world, form):
     """The finished batch print of the form's unit, requested by a preparer of that unit."""
     return {"pk": world["jobs"][form.pk].pk}
@@ -371,17 +375,33 @@ CASES += [
         per_form=False,
         kwargs=nothing,
         expect=by_role(
+            preparer=same(403), reviewer=same(403), admin_user=same(302), outsider=same(403), other_reviewer=same(403)
+        ),
+    ),
+    Case(
+        "scoring_rules_year",
+        per_form=False,
+        kwargs=year_of,
+        expect=by_role(
             preparer=same(403), reviewer=same(403), admin_user=same(200), outsider=same(403), other_reviewer=same(403)
         ),
     ),
     # An empty post is invalid (400) for the administrator; everyone else is refused before validation.
     Case(
-        "scoring_rules",
+        "scoring_rules_year",
         method="POST",
         per_form=False,
-        kwargs=nothing,
+        kwargs=year_of,
         expect=by_role(
             preparer=same(403), reviewer=same(403), admin_user=same(400), outsider=same(403), other_reviewer=same(403)
+        ),
+    ),
+    Case(
+        "reevaluation_progress",
+        per_form=False,
+        kwargs=year_of,
+        expect=by_role(
+            preparer=same(403), reviewer=same(403), admin_user=same(200), outsider=same(403), other_reviewer=same(403)
         ),
     ),
 ]

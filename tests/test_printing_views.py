@@ -8,7 +8,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from projects import tasks
-from projects.models import PrintJob, ScoringRules
+from projects.models import PrintJob
 
 from .factories import AssessmentFactory, ProjectFactory, complete_assessment
 from .test_pdf import long_assessment, pages_text, squeeze
@@ -55,7 +55,6 @@ def test_the_pdf_view_makes_the_same_queries_for_a_short_and_a_long_form(
 ):
     short = complete_assessment(project)
     long = long_assessment(ProjectFactory(name="长项目", implementing_unit=unit), rows=40)
-    ScoringRules.load()
     client = client_for(preparer)
     client.get(reverse("assessment_pdf", args=[short.pk]))  # session and user loaded once already
     with django_assert_num_queries(8) as first:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from projects import reports
 from projects.models import SelfAssessment, Unit
 
-from .factories import ProjectFactory, complete_assessment
+from .factories import ProjectFactory, complete_assessment, stored_evaluation
 
 D = Decimal
 URL = reverse("reports_summary")
@@ -104,6 +104,7 @@ def test_filters_by_year_status_grade_name_and_department(client_for, admin_user
     assert c.get(URL).context["summary"].filters.year == 2023
     low = form(unit, "低分项目", budget="100", executed="10", funding_score="1")
     low.indicators.update(score=D(0), deviation="未完成")
+    stored_evaluation(low)
     response = c.get(URL, {"grade": "差"})
     assert rows_of(response) == ["低分项目"]
     # the database sums exactly the listed forms, even for a filter it cannot apply itself
@@ -130,19 +131,13 @@ def test_sorting_on_a_column_and_back(client_for, admin_user, forms):
     assert 'href="?year=2023&amp;sort=total&amp;desc=1"' in response.content.decode()
 
 
-def test_forms_without_a_rate_sort_last_both_ways(unit):
-    rows = reports.rows_for(
-        SelfAssessment.objects.filter(
-            pk__in=[
-                form(unit, "零预算", budget="0", executed="0", funding_score="0").pk,
-                form(unit, "满", budget="10", executed="10").pk,
-                form(unit, "半", budget="10", executed="5", funding_score="5").pk,
-            ]
-        ),
-        reports.current_rules(),
-    )
-    assert [r.project for r in reports.sort_rows(rows, "rate", False)] == ["半", "满", "零预算"]
-    assert [r.project for r in reports.sort_rows(rows, "rate", True)] == ["满", "半", "零预算"]
+def test_forms_without_a_rate_sort_last_both_ways(client_for, admin_user, unit):
+    form(unit, "零预算", budget="0", executed="0", funding_score="0")
+    form(unit, "满", budget="10", executed="10")
+    form(unit, "半", budget="10", executed="5", funding_score="5")
+    c = client_for(admin_user)
+    assert rows_of(c.get(URL, {"sort": "rate"})) == ["半", "满", "零预算"]
+    assert rows_of(c.get(URL, {"sort": "rate", "desc": "1"})) == ["满", "半", "零预算"]
 
 
 def test_the_page_shows_the_table_totals_and_three_charts(client_for, reviewer, forms):
@@ -153,24 +148,27 @@ def test_the_page_shows_the_table_totals_and_three_charts(client_for, reviewer, 
     assert "<script>" not in body and ' style="' not in body  # CSP: our own files only
 
 
-def test_rate_chart_draws_the_lowest_forty_and_says_so(unit):
-    rows = reports.rows_for(
-        SelfAssessment.objects.filter(
-            pk__in=[form(unit, f"项目{i:02}", budget="100", executed=str(i), funding_score="0").pk for i in range(45)]
-        ),
-        reports.current_rules(),
-    )
-    chart = reports.rate_chart(rows)
+def test_rate_chart_draws_the_lowest_forty_and_says_so(client_for, admin_user, unit):
+    for i in range(45):
+        form(unit, f"项目{i:02}", budget="100", executed=str(i), funding_score="0")
+    chart = client_for(admin_user).get(URL).context["summary"].charts[2]
     assert len(chart.bars) == 40 and chart.bars[0].value == "0%" and chart.bars[-1].value == "39%"
     assert chart.note == "共 45 个项目，图中只画出执行率最低的 40 个。"
 
 
-def test_totals_fall_into_their_bins(unit):
-    rows = [
-        reports.Row(**{**dict.fromkeys(reports.Row.__dataclass_fields__), "total": D(total), "project": "x"})
-        for total in ("59.5", "60", "79.99", "84.5", "85", "100")
-    ]
-    counts = {bar.label: int(bar.value) for bar in reports.total_chart(rows).bars}
+def test_totals_fall_into_their_bins(client_for, admin_user, unit):
+    for i, total in enumerate(("59.5", "60", "79.99", "84.5", "85", "100")):
+        a = form(unit, f"项目{i}")
+        # Scores are lowered, row by row, until the total lands on the figure (10 + 90 full points).
+        missing = D(100) - D(total)
+        for row in a.indicators.order_by("-weight"):
+            cut = min(missing, row.weight)
+            if cut:
+                row.score, row.deviation = row.weight - cut, "原因"
+                row.save()
+            missing -= cut
+        stored_evaluation(a)
+    counts = {bar.label: int(bar.value) for bar in client_for(admin_user).get(URL).context["summary"].charts[1].bars}
     assert counts == {"<60": 1, "60–69": 1, "70–79": 1, "80–84": 1, "85–89": 1, "90–94": 0, "95–100": 1}
 
 
@@ -209,9 +207,9 @@ def test_the_page_costs_the_same_queries_for_3_or_30_forms(client_for, admin_use
     large, response = count_queries(c, params)
     assert len(response.context["summary"].rows) == 30
     assert small == large
-    # session, user, memberships, rules, years, units, forms + funding + indicators, sums, nav/context
-    # session, user, rules, memberships, years, forms, funding lines, indicators, the sums, the unit choices
-    assert large == 10
+    # session, user, memberships, years, the year's rules, totals with the histogram, by status, the page of
+    # rows, the lowest rates, unit choices, unit lines
+    assert large == 11
 
 
 # --- the .xlsx download --------------------------------------------------------------------------------
@@ -271,17 +269,14 @@ def test_an_empty_scope_says_so(client_for, db):
 def test_the_summary_follows_the_administrators_grade_bands(client_for, admin_user, unit):
     from projects.models import ScoringRules
 
-    rules = ScoringRules.load()
-    rules.excellent_min, rules.good_min, rules.fair_min = D(85), D(75), D(55)
-    rules.save()
+    rules = ScoringRules.objects.create(year=2023, excellent_min=D(85), good_min=D(75), fair_min=D(55))
     form(unit, "八十七分项目", budget="100", executed="100")
-    row = reports.Row(**{**dict.fromkeys(reports.Row.__dataclass_fields__), "total": D(87), "project": "x"})
     assert reports.scoring.grade(D(87), rules.as_rules()) == "优"
     response = client_for(admin_user).get(URL)
     summary = response.context["summary"]
     grades, totals, _rates = summary.charts
     assert grades.description == "优 ≥ 85，良 75–85，中 55–75，差 < 55"
-    bars = {bar.label: bar.css for bar in reports.total_chart([row], rules.as_rules()).bars}
+    bars = {bar.label: bar.css for bar in reports.total_chart([0] * len(totals.bars), rules.as_rules()).bars}
     assert bars["85–89"] == "grade-a" and bars["75–79"] == "grade-b" and bars["<55"] == "grade-d"
     assert "优 ≥ 85" in response.content.decode()
     assert {bar.label for bar in totals.bars} >= {"<55", "55–59", "85–89"}

@@ -4,8 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from projects.evaluation import evaluate_assessment
+from projects.evaluation import evaluate_assessment, rules_row
 from projects.models import ScoringRules
+
+URL = "/settings/scoring/2023/"
 
 VALID = {
     "funding_score_places": "2",
@@ -20,10 +22,15 @@ VALID = {
 }
 
 
+def saved_rules():
+    return ScoringRules.objects.get(year=2023)
+
+
 def test_only_the_finance_administrator_sees_the_settings(client_for, preparer, reviewer, outsider, admin_user):
     for user in (preparer, reviewer, outsider):
         assert client_for(user).get("/settings/scoring/").status_code == 403
-    page = client_for(admin_user).get("/settings/scoring/")
+        assert client_for(user).get(URL).status_code == 403
+    page = client_for(admin_user).get(URL)
     assert page.status_code == 200 and "等级分数线" in page.content.decode()
 
 
@@ -32,12 +39,12 @@ def test_saving_changes_the_computed_figures_not_the_entered_ones(client_for, ad
     line.executed = Decimal("45.87")
     line.save()
     assert evaluate_assessment(assessment).funding_score == Decimal(5)
-    response = client_for(admin_user).post("/settings/scoring/", VALID)
+    response = client_for(admin_user).post(URL, VALID)
     assert response.status_code == 302
     assessment.refresh_from_db()
     assert evaluate_assessment(assessment).funding_score == Decimal("4.59")
     assert assessment.funding_lines.get(source="total").score == Decimal(10)
-    rules = ScoringRules.load()
+    rules = saved_rules()
     assert rules.history.count() >= 2 and rules.history.first().history_user == admin_user
 
 
@@ -53,11 +60,12 @@ def test_saving_changes_the_computed_figures_not_the_entered_ones(client_for, ad
     ],
 )
 def test_bad_settings_are_refused_and_keep_what_was_typed(client_for, admin_user, change, message):
-    response = client_for(admin_user).post("/settings/scoring/", {**VALID, **change})
+    rules_row(2023)
+    response = client_for(admin_user).post(URL, {**VALID, **change})
     page = response.content.decode()
     assert response.status_code == 400
     assert message in page
     assert f'value="{next(iter(change.values()))}"' in page
     assert "rules_" not in page  # never a constraint's internal name
     assert page.count(message) == 1
-    assert ScoringRules.load().excellent_min == Decimal(90)
+    assert saved_rules().excellent_min == Decimal(90) and saved_rules().version == 1

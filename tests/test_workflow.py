@@ -484,14 +484,14 @@ def test_queue_is_for_reviewers_and_the_finance_administrator(client_for, prepar
 def test_queue_reads_in_constant_queries(client_for, project, preparer, reviewer, django_assert_num_queries):
     from django.urls import reverse
 
-    # session, user, roles, count, rules, the forms, their funding lines, their indicators
+    # session, user, roles, count, the forms with their stored evaluations
     workflow.submit(preparer, complete_assessment(project, year=2000).pk)
     client = client_for(reviewer)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(5):
         assert client.get(reverse("review_queue")).status_code == 200
     for year in range(2001, 2011):
         workflow.submit(preparer, complete_assessment(project, year=year).pk)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(5):
         response = client.get(reverse("review_queue"))
     assert len(response.context["rows"]) == 11
 

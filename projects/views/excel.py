@@ -61,14 +61,14 @@ def forms_xlsx(request):
     """Every form of the summary's filter, one sheet each."""
     filters = reports.filters_from(request.user, request.GET)
     summary = reports.summary(request.user, filters)
-    if len(summary.rows) > MAX_EXPORT_FORMS:
+    if summary.totals.count > MAX_EXPORT_FORMS:
         messages.error(
             request,
             _("筛选结果有 %(n)s 份自评表，一次最多导出 %(max)s 份；请按单位或状态缩小范围后再导出。")
-            % {"n": len(summary.rows), "max": MAX_EXPORT_FORMS},
+            % {"n": summary.totals.count, "max": MAX_EXPORT_FORMS},
         )
         return redirect(f"{reverse('reports_summary')}?{request.GET.urlencode()}")
-    data = excel.export_workbook([row.assessment for row in summary.rows])
+    data = excel.export_workbook(excel.prepared(summary.selection))
     year = summary.filters.year or ""
     return xlsx_response(data, f"{year}年度自评表（{summary.scope_label}）.xlsx")
 

@@ -13,7 +13,7 @@ from .excel import xlsx_response
 @require_GET
 def summary(request):
     filters = reports.filters_from(request.user, request.GET)
-    data = reports.summary(request.user, filters)
+    data = reports.summary(request.user, filters, page=request.GET.get("page"))
     f = data.filters
     columns = [
         {

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import access, history, workflow
-from ..evaluation import current_rules, evaluate_assessment
+from ..evaluation import evaluate_assessment, rules_for, stored
 
 QUEUE_PAGE_SIZE = 50
 Refused = workflow.TransitionRefused
@@ -90,20 +90,11 @@ def queue(request):
         raise PermissionDenied(_("审核队列只对主管部门的审核人和财政管理员开放。"))
     qs = (
         access.review_queue(user)
-        .select_related("project", "project__implementing_unit", "project__competent_department")
-        .prefetch_related("funding_lines", "indicators")
+        .select_related("project", "project__implementing_unit", "project__competent_department", "stored_evaluation")
         .order_by("submitted_at", "pk")
     )
     page = Paginator(qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    rules = current_rules()
-    rows = [
-        (
-            a,
-            evaluate_assessment(a, rules, funding_lines=a.funding_lines.all(), indicators=a.indicators.all()),
-            access.can_review(user, a),
-        )
-        for a in page.object_list
-    ]
+    rows = [(a, stored(a), access.can_review(user, a)) for a in page.object_list]
     return render(request, "projects/review_queue.html", {"page": page, "rows": rows})
 
 
@@ -114,7 +105,7 @@ def _page(request, assessment, *, review_form=None, reopen_form=None, error=None
     user = request.user
     funding = sorted(assessment.funding_lines.all(), key=lambda line: line.sort_key)
     indicators = list(assessment.indicators.all())
-    evaluation = evaluate_assessment(assessment, current_rules(), funding_lines=funding, indicators=indicators)
+    evaluation = evaluate_assessment(assessment, rules_for(assessment), funding_lines=funding, indicators=indicators)
     data = history.load(assessment)
     can_review = access.can_review(user, assessment)
     can_reopen = access.can_reopen(user, assessment)

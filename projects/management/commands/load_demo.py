@@ -7,8 +7,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from projects import interchange
-from projects.models import Membership, ScoringRules, SelfAssessment, StatusChange, Unit
+from projects import evaluation, interchange
+from projects.models import Membership, SelfAssessment, StatusChange, Unit
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "forms_2022.json"
 FINANCE = "上海市闵行区吴泾镇财政所"
@@ -27,7 +27,6 @@ class Command(BaseCommand):
         if not force and (User.objects.filter(username="preparer").exists() or SelfAssessment.objects.exists()):
             self.stdout.write("演示数据已存在，保留用户已录入的内容（未重新载入）。")
             return
-        ScoringRules.load()
         with DEMO_FILE.open(encoding="utf-8") as stream:
             document = json.load(stream)
         existing = set(SelfAssessment.objects.values_list("project__name", "year"))
@@ -105,3 +104,4 @@ class Command(BaseCommand):
         if status == SelfAssessment.Status.APPROVED:
             assessment.approved_at = now
         assessment.save(update_fields=["status", "submitted_at", "approved_at"])
+        evaluation.store(assessment, approving=status == SelfAssessment.Status.APPROVED)
