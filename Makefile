@@ -73,6 +73,7 @@ lint: venv
 bench: venv sysdeps-run
 	$(BIN)/python bench/pdf_bench.py
 	$(BIN)/python bench/reports_bench.py
+	$(BIN)/python bench/scale_bench.py  # PostgreSQL at 127.0.0.1:5432 (user postgres); --database to change
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3

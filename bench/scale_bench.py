@@ -32,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/perfeval_bench"
 YEAR = 2025
+# Shared by this process (which logs the users in) and gunicorn (which reads their sessions).
+SECRET = "bench-only-secret-key-not-for-production-0123456789"
 D = Decimal
 
 
@@ -47,6 +49,7 @@ def recreate(url: str):
 def setup(url: str):
     os.environ["DATABASE_URL"] = url
     os.environ["DEBUG"] = "1"
+    os.environ["SECRET_KEY"] = SECRET
     os.environ["DJANGO_SETTINGS_MODULE"] = "perfeval.settings"
     sys.path.insert(0, str(ROOT))
     import django
@@ -162,8 +165,9 @@ def serve(url: str, port: int):
         **os.environ,
         "DATABASE_URL": url,
         "DEBUG": "0",
-        "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
+        "SECRET_KEY": SECRET,
         "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",  # plain HTTP on the loopback: no TLS proxy in front of the bench
         "DJANGO_SETTINGS_MODULE": "perfeval.settings",
     }
     server = subprocess.Popen(
