@@ -15,7 +15,7 @@ COVERAGE := --cov=projects --cov=perfeval --cov-report=term:skip-covered --cov-f
 
 # The strictly typed core (see [tool.mypy] in pyproject.toml); the modules it imports are read, not reported.
 MYPY_CORE := --follow-imports=silent projects/schema.py projects/validation.py projects/scoring.py \
-	projects/checks.py projects/labels.py projects/refusals.py
+	projects/checks.py projects/labels.py projects/refusals.py projects/access.py projects/workflow.py
 
 .PHONY: run test venv sysdeps-run sysdeps-test lint bench clean worker
 

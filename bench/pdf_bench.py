@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/pdf_bench.py [--forms 100] [--repeat 30]
 
-Targets (issue 5, on the 2-core machine): one seed form ≤ 0.15 s median in a warm process; a batch of
+Targets (on the 2-core machine): one seed form ≤ 0.15 s median in a warm process; a batch of
 100 forms ≤ 7 s wall using both cores; memory that does not grow with the batch; the pre-subset fonts
 give the same picture as the system fonts. Runs against a throwaway SQLite database in a temporary folder
 (migrate + the nine seed forms, copied up to --forms forms), never the project's own database.

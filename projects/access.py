@@ -14,6 +14,7 @@ Two layers, so that views and the workflow can tell "not your role" from "not no
 `can_edit` / `can_review` / `can_reopen` add the state the action needs.
 """
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -23,49 +24,58 @@ from .models import Membership, Project, SelfAssessment, Unit
 Role = Membership.Role
 FINANCE_ADMIN = "finance_admin"
 
+# Who is asking: a signed-in user, the anonymous visitor of a request, or nobody (a command).
+Person = User | AnonymousUser | None
+_ROLES_CACHE = "_perfeval_roles"  # read once per request (see _roles)
 
-def _roles(user) -> dict[str, set[int]]:
+
+def _roles(user: Person) -> dict[str, set[int]]:
     """{role: {unit ids}} for the user, read once and cached on the user object for the request."""
     if user is None or not user.is_authenticated or not user.is_active:
         return {}
-    cached = getattr(user, "_perfeval_roles", None)
+    cached: dict[str, set[int]] | None = getattr(user, _ROLES_CACHE, None)
     if cached is None:
         cached = {}
         for unit_id, role, kind in user.memberships.values_list("unit_id", "role", "unit__kind"):
             cached.setdefault(role, set()).add(unit_id)
             if role == Role.ADMIN and kind == Unit.Kind.FINANCE:
                 cached.setdefault(FINANCE_ADMIN, set()).add(unit_id)
-        user._perfeval_roles = cached
+        setattr(user, _ROLES_CACHE, cached)
     return cached
 
 
-def forget_roles(user) -> None:
+def forget_roles(user: Person) -> None:
     """Drop the cached roles (after memberships change within one request or test)."""
-    if hasattr(user, "_perfeval_roles"):
-        del user._perfeval_roles
+    if user is not None and hasattr(user, _ROLES_CACHE):
+        delattr(user, _ROLES_CACHE)
 
 
-def _is_superuser(user) -> bool:
+def signed_in(user: Person) -> User | None:
+    """The account behind the request, or None for the anonymous visitor (who is never let act)."""
+    return user if isinstance(user, User) else None
+
+
+def _is_superuser(user: Person) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active and user.is_superuser)
 
 
-def is_finance_admin(user) -> bool:
+def is_finance_admin(user: Person) -> bool:
     return _is_superuser(user) or bool(_roles(user).get(FINANCE_ADMIN))
 
 
-def is_preparer(user) -> bool:
+def is_preparer(user: Person) -> bool:
     return bool(_roles(user).get(Role.PREPARER))
 
 
-def is_reviewer(user) -> bool:
+def is_reviewer(user: Person) -> bool:
     return bool(_roles(user).get(Role.REVIEWER))
 
 
-def unit_ids(user, role) -> set[int]:
+def unit_ids(user: Person, role: str) -> set[int]:
     return set(_roles(user).get(role, set()))
 
 
-def project_scope_q(user, prefix="") -> Q | None:
+def project_scope_q(user: Person, prefix: str = "") -> Q | None:
     """A Q over Project (or, with prefix, a model that points at one) for what the user may see.
 
     None means "everything" (finance administrator); an empty scope matches nothing.
@@ -85,7 +95,7 @@ def project_scope_q(user, prefix="") -> Q | None:
     return q
 
 
-def scope_q(user, prefix="") -> Q | None:
+def scope_q(user: Person, prefix: str = "") -> Q | None:
     """A Q over SelfAssessment (or, with prefix, a model that points at one) for what the user may see.
 
     None means "everything" (finance administrator); an empty scope matches nothing.
@@ -93,18 +103,18 @@ def scope_q(user, prefix="") -> Q | None:
     return project_scope_q(user, f"{prefix}project__")
 
 
-def visible_projects(user) -> QuerySet[Project]:
+def visible_projects(user: Person) -> QuerySet[Project]:
     q = project_scope_q(user)
     return Project.objects.all() if q is None else Project.objects.filter(q)
 
 
-def visible_assessments(user) -> QuerySet[SelfAssessment]:
+def visible_assessments(user: Person) -> QuerySet[SelfAssessment]:
     qs = SelfAssessment.objects.all()
     q = scope_q(user)
     return qs if q is None else qs.filter(q)
 
 
-def visible_units(user) -> QuerySet[Unit]:
+def visible_units(user: Person) -> QuerySet[Unit]:
     """The units whose forms the user may see (for filters and batch printing)."""
     if is_finance_admin(user):
         return Unit.objects.all()
@@ -114,7 +124,7 @@ def visible_units(user) -> QuerySet[Unit]:
     return Unit.objects.filter(Q(pk__in=own) | Q(pk__in=reviewed) | Q(parent__in=reviewed)).distinct()
 
 
-def preparer_units(user) -> QuerySet[Unit]:
+def preparer_units(user: Person) -> QuerySet[Unit]:
     """Units in which the user may create and edit forms."""
     if _is_superuser(user):
         return Unit.objects.exclude(kind=Unit.Kind.FINANCE)
@@ -124,11 +134,11 @@ def preparer_units(user) -> QuerySet[Unit]:
 # --- the role covers the form (whatever its state) ------------------------------------------------------
 
 
-def is_preparer_of(user, assessment: SelfAssessment) -> bool:
+def is_preparer_of(user: Person, assessment: SelfAssessment) -> bool:
     return _is_superuser(user) or assessment.project.implementing_unit_id in unit_ids(user, Role.PREPARER)
 
 
-def is_reviewer_of(user, assessment: SelfAssessment) -> bool:
+def is_reviewer_of(user: Person, assessment: SelfAssessment) -> bool:
     """A reviewer of the project's 主管部门, or of the 实施单位's parent department."""
     if _is_superuser(user):
         return True
@@ -139,7 +149,7 @@ def is_reviewer_of(user, assessment: SelfAssessment) -> bool:
     return project.competent_department_id in units or project.implementing_unit.parent_id in units
 
 
-def is_reopener(user) -> bool:
+def is_reopener(user: Person) -> bool:
     """Reopening an approved form is the 财政 administrator's call, with a written reason."""
     return is_finance_admin(user)
 
@@ -147,25 +157,25 @@ def is_reopener(user) -> bool:
 # --- the role covers the form and the form's state allows the action ------------------------------------
 
 
-def can_edit(user, assessment: SelfAssessment) -> bool:
+def can_edit(user: Person, assessment: SelfAssessment) -> bool:
     """Only the preparers of the form's unit, and only while it is a draft or returned."""
     return assessment.is_editable and is_preparer_of(user, assessment)
 
 
-def can_review(user, assessment: SelfAssessment) -> bool:
+def can_review(user: Person, assessment: SelfAssessment) -> bool:
     """Reviewers of the project's department (or of the unit's parent) act on submitted forms only."""
     return assessment.status == SelfAssessment.Status.SUBMITTED and is_reviewer_of(user, assessment)
 
 
-def can_reopen(user, assessment: SelfAssessment) -> bool:
+def can_reopen(user: Person, assessment: SelfAssessment) -> bool:
     return assessment.status == SelfAssessment.Status.APPROVED and is_reopener(user)
 
 
-def can_see_review_queue(user) -> bool:
+def can_see_review_queue(user: Person) -> bool:
     return is_reviewer(user) or is_finance_admin(user)
 
 
-def review_queue(user) -> QuerySet[SelfAssessment]:
+def review_queue(user: Person) -> QuerySet[SelfAssessment]:
     """Submitted forms waiting for a decision that the user may see: a reviewer's own department's,
     or all of them for the 财政 administrator (who watches, and does not decide)."""
     qs = SelfAssessment.objects.filter(status=SelfAssessment.Status.SUBMITTED)
@@ -177,7 +187,7 @@ def review_queue(user) -> QuerySet[SelfAssessment]:
     return qs.filter(Q(project__competent_department__in=units) | Q(project__implementing_unit__parent__in=units))
 
 
-def get_assessment(user, pk, *, for_update=False) -> SelfAssessment:
+def get_assessment(user: Person, pk: int | str, *, for_update: bool = False) -> SelfAssessment:
     """The form with this pk if the user may see it, else 404 (never its content)."""
     qs = visible_assessments(user).select_related(
         "project", "project__competent_department", "project__implementing_unit"
@@ -191,7 +201,7 @@ def get_assessment(user, pk, *, for_update=False) -> SelfAssessment:
         raise Http404("no such form in your units") from None
 
 
-def get_editable_assessment(user, pk) -> SelfAssessment:
+def get_editable_assessment(user: Person, pk: int | str) -> SelfAssessment:
     """The form if the user may edit it now; 404 outside the user's units, PermissionDenied inside."""
     assessment = get_assessment(user, pk)
     if not can_edit(user, assessment):

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from . import access
 from .excel import human_size
 from .models import Attachment, SelfAssessment
+from .refusals import Refused
 
 MAX_PER_FORM = 30
 
@@ -61,10 +62,8 @@ _OOXML_MAIN = {
 }
 
 
-class AttachmentRefused(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class AttachmentRefused(Refused):
+    """A 佐证材料 file that cannot be kept (its kind, its size, the form's state)."""
 
 
 def clean_name(name: str) -> str:

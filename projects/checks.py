@@ -1,6 +1,6 @@
 """The checks of a 财政项目支出绩效自评表: what a clerk must fix (errors) or look at again (warnings).
 
-`evaluate(form, rules)` runs the pure scoring engine (projects.scoring) and lists every finding as a
+`verdict(form, rules)` runs the pure scoring engine (projects.scoring) and lists every finding as a
 `scoring.Check` with a stable code, a severity ("error" blocks submission, "warning" does not), a
 message in the active language that says where and what, and the field it belongs to:
 
@@ -30,10 +30,10 @@ from .scoring import DEFAULT_RULES, Basis, Check, Evaluation, FormInput, Indicat
 ERROR = "error"
 WARNING = "warning"
 
-__all__ = ["ERROR", "WARNING", "describe", "evaluate", "label", "without_refused_input"]
+__all__ = ["ERROR", "WARNING", "describe", "label", "verdict", "without_refused_input"]
 
 
-def evaluate(form: FormInput, rules: Rules = DEFAULT_RULES) -> Evaluation:
+def verdict(form: FormInput, rules: Rules = DEFAULT_RULES) -> Evaluation:
     """Scores and checks of one form."""
     rate = scoring.execution_rate(form.funding)
     computed = scoring.form_funding_score(form, rules)
@@ -56,7 +56,7 @@ def evaluate(form: FormInput, rules: Rules = DEFAULT_RULES) -> Evaluation:
     )
 
 
-def _n(value: Decimal | None) -> str:
+def _as_written(value: Decimal | None) -> str:
     return scoring.format_decimal(value)  # shown as the clerk writes it: 13.50 -> "13.5"
 
 
@@ -104,7 +104,7 @@ def _amount_checks(rows: dict[str, scoring.FundingRow]) -> list[Check]:
                         "amount_negative",
                         ERROR,
                         _("%(source)s的%(column)s %(value)s 为负数")
-                        % {"source": label(source), "column": label(column), "value": _n(value)},
+                        % {"source": label(source), "column": label(column), "value": _as_written(value)},
                         schema.funding(source, column),
                     )
                 )
@@ -131,9 +131,9 @@ def _sum_checks(rows: dict[str, scoring.FundingRow]) -> list[Check]:
                     % {
                         "source": label("total"),
                         "column": label(column),
-                        "value": _n(value),
-                        "parts": " + ".join(f"{label(s)} {_n(v or scoring.ZERO)}" for s, v in parts.items()),
-                        "sum": _n(expected),
+                        "value": _as_written(value),
+                        "parts": " + ".join(f"{label(s)} {_as_written(v or scoring.ZERO)}" for s, v in parts.items()),
+                        "sum": _as_written(expected),
                     },
                     schema.funding("total", column),
                     reads=(schema.funding("*", column),),
@@ -152,8 +152,8 @@ def _sum_checks(rows: dict[str, scoring.FundingRow]) -> list[Check]:
                     _("%(source)s的全年执行数 %(executed)s 超过全年预算数 %(budget)s")
                     % {
                         "source": label(source),
-                        "executed": _n(line.executed),
-                        "budget": _n(line.annual_budget),
+                        "executed": _as_written(line.executed),
+                        "budget": _as_written(line.annual_budget),
                     },
                     schema.funding(source, "executed"),
                     reads=(schema.funding(source, "executed"), schema.funding(source, "annual_budget")),
@@ -188,7 +188,7 @@ def _funding_score_checks(form: FormInput, rules: Rules, rate: Decimal | None, c
                 "funding_weight_differs",
                 WARNING,
                 _("执行率的分值为 %(weight)s，与规定的 %(default)s 不同")
-                % {"weight": _n(form.funding_weight), "default": _n(rules.funding_weight)},
+                % {"weight": _as_written(form.funding_weight), "default": _as_written(rules.funding_weight)},
                 schema.FUNDING_WEIGHT,
             )
         )
@@ -227,10 +227,10 @@ def _funding_score_checks(form: FormInput, rules: Rules, rate: Decimal | None, c
                     )
                     % {
                         "source": label("total"),
-                        "score": _n(form.funding_score),
-                        "computed": _n(computed),
+                        "score": _as_written(form.funding_score),
+                        "computed": _as_written(computed),
                         "rate": rate,
-                        "weight": _n(weight),
+                        "weight": _as_written(weight),
                     },
                     schema.FUNDING_SCORE,
                     reads=(*RATE_READS, schema.FUNDING_SCORE, schema.FUNDING_WEIGHT),
@@ -369,7 +369,7 @@ def _row_checks(number: int, row: IndicatorRow, rules: Rules, suggestion: Sugges
                     "deviation_missing",
                     ERROR,
                     _("%(where)s的得分 %(score)s 低于分值 %(weight)s，须填写偏差原因分析及改进措施")
-                    % {"where": where, "score": _n(row.score), "weight": _n(row.weight)},
+                    % {"where": where, "score": _as_written(row.score), "weight": _as_written(row.weight)},
                     schema.indicator(key, "deviation"),
                     reads=(schema.indicator(key, "deviation"), *score_and_weight),
                 )
@@ -388,9 +388,9 @@ def _row_checks(number: int, row: IndicatorRow, rules: Rules, suggestion: Sugges
                         % {
                             "where": where,
                             "achievement": label(row.achievement),
-                            "score": _n(row.score),
-                            "low": _n(suggestion.low),
-                            "high": _n(suggestion.high),
+                            "score": _as_written(row.score),
+                            "low": _as_written(suggestion.low),
+                            "high": _as_written(suggestion.high),
                         },
                         schema.indicator(key, "score"),
                         reads=whole_row,
@@ -407,9 +407,9 @@ def _row_checks(number: int, row: IndicatorRow, rules: Rules, suggestion: Sugges
                     )
                     % {
                         "where": where,
-                        "score": _n(row.score),
-                        "suggested": _n(suggestion.score),
-                        "tolerance": _n(rules.score_tolerance),
+                        "score": _as_written(row.score),
+                        "suggested": _as_written(suggestion.score),
+                        "tolerance": _as_written(rules.score_tolerance),
                         "basis": describe(suggestion.basis),
                     },
                     schema.indicator(key, "score"),
@@ -433,7 +433,7 @@ def _total_checks(form: FormInput, rules: Rules, total: Decimal) -> list[Check]:
             Check(
                 "weights_total",
                 ERROR,
-                _("执行率与各项指标的分值合计为 %(sum)s，应为 100") % {"sum": _n(weights)},
+                _("执行率与各项指标的分值合计为 %(sum)s，应为 100") % {"sum": _as_written(weights)},
                 schema.WEIGHTS,
                 reads=WEIGHTS_READS,
             )
@@ -462,7 +462,7 @@ def _total_checks(form: FormInput, rules: Rules, total: Decimal) -> list[Check]:
                         "level1_weight_differs",
                         WARNING,
                         _("%(level1)s的分值合计为 %(sum)s，与规定的 %(default)s 不同")
-                        % {"level1": label(level1), "sum": _n(weight), "default": _n(default)},
+                        % {"level1": label(level1), "sum": _as_written(weight), "default": _as_written(default)},
                         schema.WEIGHTS,
                         reads=WEIGHTS_READS,
                     )
@@ -487,7 +487,7 @@ def _total_checks(form: FormInput, rules: Rules, total: Decimal) -> list[Check]:
                     "total_printed_mismatch",
                     WARNING,
                     _("填报的总分 %(printed)s 与计算的总分 %(total)s 不一致（资金得分按执行率计算，加各项指标得分）")
-                    % {"printed": printed, "total": _n(total)},
+                    % {"printed": printed, "total": _as_written(total)},
                     schema.TOTAL_SCORE,
                     reads=TOTAL_READS,
                     computed=True,
@@ -511,7 +511,7 @@ def _optional_rule_checks(
                 "total_capped_by_execution",
                 WARNING,
                 _("执行率为 %(rate)s%%，按本年度评分规则总分不超过 %(cap)s 分（计算的总分已按此封顶）")
-                % {"rate": _n(rate), "cap": _n(cap)},
+                % {"rate": _as_written(rate), "cap": _as_written(cap)},
                 schema.TOTAL_SCORE,
                 reads=TOTAL_READS,
                 computed=True,
@@ -525,7 +525,10 @@ def _optional_rule_checks(
                         "target_set_low",
                         WARNING,
                         _("%(where)s的实际完成值比年度指标值好 %(margin)s%% 以上，请核实目标是否设定偏低")
-                        % {"where": _where(number, row), "margin": _n(scoring.LOW_TARGET_MARGIN * scoring.HUNDRED)},
+                        % {
+                            "where": _where(number, row),
+                            "margin": _as_written(scoring.LOW_TARGET_MARGIN * scoring.HUNDRED),
+                        },
                         schema.indicator(row.key, "actual"),
                         reads=(schema.indicator(row.key, "*"),),
                     )
@@ -545,7 +548,11 @@ def _optional_rule_checks(
                     "指标得分率 %(score_rate)s%% 比执行率 %(rate)s%% 高出 %(margin)s 个百分点以上，"
                     "请说明资金执行不足而产出和效益达标的原因"
                 )
-                % {"score_rate": _n(score_rate), "rate": _n(rate), "margin": _n(scoring.SCORE_RATE_MARGIN)},
+                % {
+                    "score_rate": _as_written(score_rate),
+                    "rate": _as_written(rate),
+                    "margin": _as_written(scoring.SCORE_RATE_MARGIN),
+                },
                 schema.TOTAL_SCORE,
                 reads=(*RATE_READS, schema.indicator("*", "weight"), schema.indicator("*", "score")),
                 computed=True,
@@ -644,23 +651,23 @@ def describe(basis: Basis | None) -> str:
             "即 %(low)s–%(high)s 分，建议 %(score)s"
         ) % {
             "achievement": label(basis.achievement),
-            "weight": _n(basis.weight),
-            "low_pct": _n(low_share * scoring.HUNDRED),
-            "high_pct": _n(high_share * scoring.HUNDRED),
-            "low": _n(basis.low),
-            "high": _n(basis.high),
-            "score": _n(basis.score),
+            "weight": _as_written(basis.weight),
+            "low_pct": _as_written(low_share * scoring.HUNDRED),
+            "high_pct": _as_written(high_share * scoring.HUNDRED),
+            "low": _as_written(basis.low),
+            "high": _as_written(basis.high),
+            "score": _as_written(basis.score),
         }
-    head = f"{schema.NATURE_SIGNS.get(basis.nature, '')} {_n(basis.target)}{basis.unit}"
+    head = f"{schema.NATURE_SIGNS.get(basis.nature, '')} {_as_written(basis.target)}{basis.unit}"
     if basis.inferred:
         head += _("（按指标值推定）")
     if reason == "met":
-        return _("%(head)s：已完成，得满分 %(weight)s") % {"head": head, "weight": _n(basis.weight)}
+        return _("%(head)s：已完成，得满分 %(weight)s") % {"head": head, "weight": _as_written(basis.weight)}
     if reason == "negative_target":
         return _("%(head)s：目标为负数，无法按比例计算") % {"head": head}
     if reason == "negative_values":
         return _("%(head)s：含负数，无法按比例计算") % {"head": head}
     if reason == "proportional" and basis.raw is not None:
-        formula = f"{_n(basis.numerator)} ÷ {_n(basis.denominator)} × {_n(basis.weight)}"
-        return f"{head}：{formula} {scoring.approx(basis.raw)} → {_n(basis.score)}"
+        formula = f"{_as_written(basis.numerator)} ÷ {_as_written(basis.denominator)} × {_as_written(basis.weight)}"
+        return f"{head}：{formula} {scoring.approx(basis.raw)} → {_as_written(basis.score)}"
     return ""

@@ -32,6 +32,7 @@ from .forms import (
     row_initial,
 )
 from .models import FundingLine, Indicator, Project, SelfAssessment, Unit
+from .refusals import Refused
 
 # The indicator fields a row writes (position is the row's place on the page).
 INDICATOR_FIELDS = (
@@ -53,12 +54,8 @@ HEADER_FIELDS = ("amount_unit", "funding_weight", "goal_expected", "goal_actual"
 CHANGE_REASON = "在线编辑"
 
 
-class EditRefused(Exception):
+class EditRefused(Refused):
     """The user may not make this change now; the message says why, in words a clerk understands."""
-
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass
@@ -69,8 +66,10 @@ class ChangeNote:
     details: list[str] = field(default_factory=list)
 
 
-class Conflict(Exception):
+class Conflict(Refused):
     """Someone saved the form after this page was opened: the save was refused."""
+
+    code = "stale"
 
     def __init__(self, assessment: SelfAssessment, posted_version: int, notes: list[ChangeNote]):
         super().__init__(f"version {posted_version} is stale (now {assessment.version})")
@@ -103,7 +102,7 @@ def refusal_reason(user, assessment: SelfAssessment) -> str | None:
     return _("这份自评表当前不能修改。")
 
 
-def evaluate(editor: AssessmentEditor, rules: scoring.Rules) -> scoring.Evaluation:
+def verdict_on_screen(editor: AssessmentEditor, rules: scoring.Rules) -> scoring.Evaluation:
     """The engine's verdict on the form as it is on the screen (saved or not).
 
     Nothing is computed from input the page refused: the engine reads a refused cell as blank
@@ -112,7 +111,7 @@ def evaluate(editor: AssessmentEditor, rules: scoring.Rules) -> scoring.Evaluati
     any 分值 or 得分 is; a row's suggestion while a cell of the row is). Checks that would read the blank
     as "未填写", or that compare a figure shown "—", are left out: the input error says what is wrong.
     """
-    result = checks.evaluate(editor.form_input(), rules)
+    result = checks.verdict(editor.form_input(), rules)
     invalid = editor.invalid_cells()
     return checks.without_refused_input(result, invalid)
 

@@ -149,12 +149,12 @@ def form_input(assessment: SelfAssessment, funding_lines=None, indicators=None) 
 def evaluate_assessment(
     assessment: SelfAssessment, rules: scoring.Rules | Rulebook | None = None, **rows
 ) -> scoring.Evaluation:
-    """The checks' verdict on a stored form (projects.checks.evaluate on its rows), by the rules that score it."""
+    """The checks' verdict on a stored form (projects.checks.verdict on its rows), by the rules that score it."""
     from . import checks
 
     if isinstance(rules, Rulebook):
         rules = rules.for_form(assessment)
-    return checks.evaluate(form_input(assessment, **rows), rules or rules_for(assessment))
+    return checks.verdict(form_input(assessment, **rows), rules or rules_for(assessment))
 
 
 def is_unfilled(form: scoring.FormInput) -> bool:
@@ -204,7 +204,7 @@ def figures(assessment: SelfAssessment, rules: scoring.Rules, funding_lines=None
     from . import checks
 
     form = form_input(assessment, funding_lines, indicators)
-    result = checks.evaluate(form, rules)
+    result = checks.verdict(form, rules)
     unfilled = is_unfilled(form)
     total = scoring.total_row(form.funding)
     return Figures(

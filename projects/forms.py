@@ -271,7 +271,7 @@ class IndicatorForm(forms.Form):
         """What the row holds now: the typed value when bound, else the initial one.
 
         A number the page refused ("-5", "1e3", "abc", 得分 above 分值) is None: nothing is ever computed
-        from rejected input (the figures that depend on it show "—", see projects.editing.evaluate)."""
+        from rejected input (the figures that depend on it show "—", see projects.editing.verdict_on_screen)."""
         field = self.fields[name]
         raw = self[name].value() if self.is_bound else self.initial.get(name, field.initial)
         if isinstance(field, forms.DecimalField):

@@ -21,6 +21,7 @@ from simple_history.utils import bulk_create_with_history
 from . import evaluation, schema, scoring, validation
 from .evaluation import Rulebook, evaluate_assessment
 from .models import FundingLine, Indicator, Project, SelfAssessment, Unit
+from .refusals import Refused
 
 FORMAT = "perfeval.self-assessment/1"
 
@@ -71,7 +72,9 @@ def _shown(value: object) -> str:
     return text[:60]
 
 
-class ImportRefused(Exception):
+class ImportRefused(Refused):
+    """An import that is refused as a whole (all or nothing); `problems` names each one and where it is."""
+
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("\n".join(problems))

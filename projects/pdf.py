@@ -58,6 +58,7 @@ from django.utils.translation import gettext as _
 from . import pdf_worker, scoring
 from .evaluation import Rulebook, evaluate_assessment
 from .models import FundingLine, Indicator, SelfAssessment, Unit
+from .refusals import Refused
 
 logger = logging.getLogger(__name__)
 
@@ -215,12 +216,12 @@ class OfficialSheet:
         return goals_too_long_for_a_page(self.goal_expected, self.goal_actual)
 
 
-def _n(value: Decimal | None) -> str:
+def _as_written(value: Decimal | None) -> str:
     return scoring.format_decimal(value)
 
 
 def _percent(value: Decimal | None) -> str:
-    return "" if value is None else f"{_n(value)}%"
+    return "" if value is None else f"{_as_written(value)}%"
 
 
 def _row_rate(line: FundingLine | None) -> Decimal | None:
@@ -277,17 +278,17 @@ def build_sheet(
         is_total = source == FundingLine.Source.TOTAL
         if is_total:
             rate = fit_figure(printed_rate or _percent(evaluation.execution_rate), ROOM_RATE, marks.get("rate"))
-            score = fit_figure(_n(line.score) if line else "", ROOM_SCORE, marks.get("score"))
-            weight = fit_figure(_n(assessment.funding_weight), ROOM_NARROW)
+            score = fit_figure(_as_written(line.score) if line else "", ROOM_SCORE, marks.get("score"))
+            weight = fit_figure(_as_written(assessment.funding_weight), ROOM_NARROW)
         else:
             # 财预〔2020〕10号 template: 分值 and 得分 belong to the 年度资金总额 row only.
             rate, score, weight = fit_figure(_percent(_row_rate(line)), ROOM_RATE), Figure(DASH), Figure(DASH)
         rows.append(
             FundingRowView(
                 label=str(label),
-                initial_budget=fit_figure(_n(line.initial_budget) if line else "", ROOM_INITIAL),
-                annual_budget=fit_figure(_n(line.annual_budget) if line else "", ROOM_BUDGET),
-                executed=fit_figure(_n(line.executed) if line else "", ROOM_BUDGET),
+                initial_budget=fit_figure(_as_written(line.initial_budget) if line else "", ROOM_INITIAL),
+                annual_budget=fit_figure(_as_written(line.annual_budget) if line else "", ROOM_BUDGET),
+                executed=fit_figure(_as_written(line.executed) if line else "", ROOM_BUDGET),
                 weight=weight,
                 rate=rate,
                 score=score,
@@ -306,8 +307,8 @@ def build_sheet(
             name=row.name,
             target=row.target,
             actual=row.actual,
-            weight=fit_figure(_n(row.weight), ROOM_NARROW),
-            score=fit_figure(_n(row.score), ROOM_NARROW),
+            weight=fit_figure(_as_written(row.weight), ROOM_NARROW),
+            score=fit_figure(_as_written(row.score), ROOM_NARROW),
             deviation=row.deviation,
         )
         for row, l1, l2 in zip(indicators, level1, level2_keys, strict=True)
@@ -325,13 +326,13 @@ def build_sheet(
             notes.append(
                 _("总分 %(entered)s 为各项填报得分之和；资金得分按执行率计算时，总分为 %(computed)s（%(grade)s）")
                 % {
-                    "entered": _n(evaluation.entered_total),
-                    "computed": _n(evaluation.total_score),
+                    "entered": _as_written(evaluation.entered_total),
+                    "computed": _as_written(evaluation.total_score),
                     "grade": evaluation.grade,
                 }
             )
             total_note = len(notes)
-        total = fit_figure(_n(evaluation.entered_total), ROOM_NARROW, total_note)
+        total = fit_figure(_as_written(evaluation.entered_total), ROOM_NARROW, total_note)
 
     approved_on = ""
     if assessment.status == SelfAssessment.Status.APPROVED and assessment.approved_at:
@@ -350,7 +351,7 @@ def build_sheet(
         goal_expected=assessment.goal_expected,
         goal_actual=assessment.goal_actual,
         indicators=indicator_rows,
-        weights_total=fit_figure(_n(weights), ROOM_NARROW),
+        weights_total=fit_figure(_as_written(weights), ROOM_NARROW),
         total=total,
         notes=notes,
         mark=mark_for(assessment),
@@ -435,7 +436,7 @@ STATIC_TYPES = {
 STYLESHEETS = ("pdf/official_table.css", "pdf/print.css")
 
 
-class FetchRefused(ValueError):
+class FetchRefused(Refused, ValueError):
     """A resource outside our own static files: never fetched."""
 
 

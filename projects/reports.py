@@ -489,7 +489,7 @@ def _scope_label(user, filters: Filters) -> str:
 D = Decimal
 
 
-def _n(value: Decimal) -> Decimal:
+def _one_decimal(value: Decimal) -> Decimal:
     return scoring.quantize_half_up(value, 1)
 
 
@@ -507,10 +507,10 @@ def grade_chart(totals: Totals, rules: scoring.Rules = scoring.DEFAULT_RULES) ->
             Bar(
                 label=grade,
                 value=str(count),
-                x=_n(left + slot * i + slot / 4),
-                y=_n(top + plot - h),
-                width=_n(slot / 2),
-                height=_n(h),
+                x=_one_decimal(left + slot * i + slot / 4),
+                y=_one_decimal(top + plot - h),
+                width=_one_decimal(slot / 2),
+                height=_one_decimal(h),
                 css=GRADE_CLASSES[grade],
                 title=_("%(grade)s：%(n)s 个项目") % {"grade": grade, "n": count},
             )
@@ -569,10 +569,10 @@ def total_chart(counts: list[int], rules: scoring.Rules = scoring.DEFAULT_RULES)
             Bar(
                 label=label,
                 value=str(count),
-                x=_n(left + slot * i + 2),
-                y=_n(top + plot - h),
-                width=_n(slot - 4),
-                height=_n(h),
+                x=_one_decimal(left + slot * i + 2),
+                y=_one_decimal(top + plot - h),
+                width=_one_decimal(slot - 4),
+                height=_one_decimal(h),
                 css=GRADE_CLASSES.get(grade, ""),
                 title=_("总分 %(range)s：%(n)s 个项目") % {"range": label, "n": count},
             )
@@ -610,14 +610,14 @@ def rate_chart(shown: list[RatePoint], *, with_rate: int, count: int) -> Chart:
                 value=f"{scoring.format_decimal(row.rate)}%",
                 x=D(label_width),
                 y=D(top + row_height * i + 3),
-                width=_n(length),
+                width=_one_decimal(length),
                 height=D(row_height - 6),
                 css=css,
                 title=f"{row.project}（{row.unit}）：{scoring.format_decimal(row.rate)}%",
                 horizontal=True,
             )
         )
-    hundred = _n(D(label_width) + D(bar_area) * 100 / RATE_CAP)
+    hundred = _one_decimal(D(label_width) + D(bar_area) * 100 / RATE_CAP)
     axis = [
         {
             "x1": hundred,

@@ -10,12 +10,15 @@ from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from .models import Attachment, FundingLine, Indicator, SelfAssessment
+from .refusals import Refused
 
 APPROVED = SelfAssessment.Status.APPROVED
 
 
-class ApprovedFormLocked(Exception):
-    pass
+class ApprovedFormLocked(Refused):
+    """An approved form is an official record: nothing changes it until a 财政 administrator reopens it."""
+
+    code = "locked"
 
 
 def _refuse(assessment_id):

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from . import pdf
 from .models import PrintJob, Unit
+from .refusals import Refused
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +31,10 @@ INLINE_LIMIT = 10
 KEEP_JOBS = timedelta(days=7)
 
 
-class NothingToPrint(Exception):
+class NothingToPrint(Refused):
     """The selection holds no form the user may see."""
+
+    code = "empty"
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,55 @@
-"""URL map of the product. Each area keeps its routes in its own module (projects/urls_*.py)."""
+"""URL map of the product, one place, grouped by who works there."""
 
-from django.urls import include, path
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from .views import assessments, attachments, excel, printing, reports, review, rules, uploads
 
 urlpatterns = [
-    path("", include("projects.urls_assessments")),
-    path("", include("projects.urls_review")),
-    path("", include("projects.urls_printing")),
-    path("", include("projects.urls_reports")),
-    path("", include("projects.urls_settings")),
+    # Sign in and out; the home page lists the forms of the user's units.
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", assessments.dashboard, name="dashboard"),
+    # 填报: the preparer's editor.
+    path("assessments/new/", assessments.assessment_new, name="assessment_new"),
+    path("assessments/<int:pk>/", assessments.assessment_edit, name="assessment_edit"),
+    path("assessments/<int:pk>/preview/", assessments.assessment_preview, name="assessment_preview"),
+    path("assessments/<int:pk>/history/", review.assessment_history, name="assessment_history"),
+    # 审核: the reviewer's queue, opinion, approval and return; the 财政 administrator's reopen.
+    path("review/", review.queue, name="review_queue"),
+    path("review/<int:pk>/", review.detail, name="review_detail"),
+    path("review/<int:pk>/approve/", review.approve, name="review_approve"),
+    path("review/<int:pk>/return/", review.return_for_changes, name="review_return"),
+    path("review/<int:pk>/opinion/", review.record, name="review_record"),
+    path("review/<int:pk>/reopen/", review.reopen, name="review_reopen"),
+    # 打印: the official form as a PDF, one form or a unit's whole year.
+    path("assessments/<int:pk>/pdf/", printing.assessment_pdf, name="assessment_pdf"),
+    path("print/", printing.batch, name="print_batch"),
+    path("print/jobs/<int:pk>/", printing.job, name="print_job"),
+    path("print/jobs/<int:pk>/download/", printing.job_download, name="print_job_download"),
+    # 汇总表 and the workbooks.
+    path("reports/summary/", reports.summary, name="reports_summary"),
+    path("reports/summary.xlsx", reports.summary_xlsx, name="reports_summary_xlsx"),
+    path("reports/forms.xlsx", excel.forms_xlsx, name="reports_forms_xlsx"),
+    path("assessments/<int:pk>/excel/", excel.form_xlsx, name="assessment_xlsx"),
+    # Imports: Excel and the JSON interchange document.
+    path("import/excel/template.xlsx", excel.template_xlsx, name="excel_template"),
+    path("import/excel/", excel.import_xlsx, name="excel_import"),
+    path("import/json/", uploads.upload_json, name="json_upload"),
+    # 佐证材料 of a form.
+    path("assessments/<int:pk>/attachments/", attachments.attachment_list, name="attachment_list"),
+    path(
+        "assessments/<int:pk>/attachments/<int:attachment_pk>/",
+        attachments.attachment_download,
+        name="attachment_download",
+    ),
+    path(
+        "assessments/<int:pk>/attachments/<int:attachment_pk>/delete/",
+        attachments.attachment_delete,
+        name="attachment_delete",
+    ),
+    # 评分规则 of each 评价年度: the 财政 administrator's settings.
+    path("settings/scoring/", rules.scoring_rules, name="scoring_rules"),
+    path("settings/scoring/<int:year>/", rules.scoring_rules_year, name="scoring_rules_year"),
+    path("settings/scoring/<int:year>/progress/", rules.reevaluation_progress, name="reevaluation_progress"),
 ]

@@ -12,16 +12,21 @@ is not in a state for it: 409), INVALID (the input is wrong: 400).
 """
 
 import logging
+from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import access, evaluation, validation
+from .access import Person
 from .models import SelfAssessment, StatusChange
+from .refusals import Refused
+from .scoring import Check
 
 Status = SelfAssessment.Status
 logger = logging.getLogger(__name__)
@@ -45,7 +50,7 @@ ACTION_LABELS = {
 _UNCHANGED = object()
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Refused):
     """A move that is not allowed now; the message says why, in words a clerk understands."""
 
     FORBIDDEN = "forbidden"
@@ -53,33 +58,30 @@ class TransitionRefused(Exception):
     STATE = "state"
     INVALID = "invalid"
 
-    def __init__(self, message, errors=(), *, code=INVALID, field=""):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, errors: Iterable[Check] = (), *, code: str = INVALID, field: str = "") -> None:
+        super().__init__(message, code, field)
         self.errors = tuple(errors)
-        self.code = code
-        self.field = field
 
 
-def _stale():
+def _stale() -> TransitionRefused:
     return TransitionRefused(
         _("这份自评表在您打开后已被他人修改或处理，请刷新页面，看过最新内容后再操作。"),
         code=TransitionRefused.STALE,
     )
 
 
-def _check_version(assessment, version):
+def _check_version(assessment: SelfAssessment, version: object) -> None:
     if version is None:
         return
     try:
-        seen = int(version)
+        seen = int(str(version))
     except (TypeError, ValueError):
         raise _stale() from None
     if seen != assessment.version:
         raise _stale()
 
 
-def clean_review_score(value) -> Decimal | None:
+def clean_review_score(value: object) -> Decimal | None:
     """审核得分 by the rule of projects.validation, refused as a transition the reviewer can correct."""
     try:
         return validation.parse_review_score(value)
@@ -87,7 +89,7 @@ def clean_review_score(value) -> Decimal | None:
         raise TransitionRefused(refusal.message, code=TransitionRefused.INVALID, field="review_score") from None
 
 
-def _review_fields(assessment, review_score, review_opinion) -> list[str]:
+def _review_fields(assessment: SelfAssessment, review_score: object, review_opinion: object) -> list[str]:
     """Apply the reviewer's own score and opinion (kept apart from the unit's figures); the changed fields."""
     changed = []
     if review_score is not _UNCHANGED:
@@ -96,27 +98,38 @@ def _review_fields(assessment, review_score, review_opinion) -> list[str]:
             assessment.review_score = score
             changed.append("review_score")
     if review_opinion is not _UNCHANGED:
-        opinion = (review_opinion or "").strip()
+        opinion = str(review_opinion or "").strip()
         if opinion != assessment.review_opinion:
             assessment.review_opinion = opinion
             changed.append("review_opinion")
     return changed
 
 
-def _save(assessment, user, fields, reason):
+def _save(assessment: SelfAssessment, user: Person, fields: list[str], reason: object) -> None:
     assessment.version += 1
     # The history row names the person even outside a request (commands, tests, the task worker).
-    assessment._history_user = user
-    assessment._change_reason = str(reason)[:100]
+    # django-simple-history reads these two attributes of the instance being saved (its documented API).
+    assessment._history_user = user  # type: ignore[attr-defined]
+    assessment._change_reason = str(reason)[:100]  # type: ignore[attr-defined]
     assessment.save(update_fields=[*fields, "version", "updated_at"])
 
 
-def _log_on_commit(assessment, action, old, new, user):
+def _log_on_commit(assessment: SelfAssessment, action: str, old: str, new: str, user: Person) -> None:
     pk, username = assessment.pk, getattr(user, "username", "")
     transaction.on_commit(lambda: logger.info("assessment %s: %s %s -> %s by %s", pk, action, old, new, username))
 
 
-def _transition(user, pk, action, *, may, comment="", version=None, before=None, review=None):
+def _transition(
+    user: Person,
+    pk: int | str,
+    action: str,
+    *,
+    may: Callable[[Person, SelfAssessment], bool],
+    comment: str = "",
+    version: object = None,
+    before: Callable[[SelfAssessment], None] | None = None,
+    review: tuple[object, object] | None = None,
+) -> SelfAssessment:
     sources, target = TRANSITIONS[action]
     with transaction.atomic():
         assessment = access.get_assessment(user, pk, for_update=True)
@@ -150,23 +163,23 @@ def _transition(user, pk, action, *, may, comment="", version=None, before=None,
         # Approval freezes the evaluation with the year's rules of now; reopening scores it by today's rules.
         evaluation.store(assessment, approving=target == Status.APPROVED)
         StatusChange.objects.create(
-            assessment=assessment, from_status=old, to_status=target, user=user, comment=comment
+            assessment=assessment, from_status=old, to_status=target, user=access.signed_in(user), comment=comment
         )
         _log_on_commit(assessment, action, old, target, user)
         return assessment
 
 
-def _required(comment, message):
+def _required(comment: str | None, message: str) -> str:
     comment = (comment or "").strip()
     if not comment:
         raise TransitionRefused(message, code=TransitionRefused.INVALID, field="comment")
     return comment
 
 
-def submit(user, pk, *, version=None, comment=""):
+def submit(user: Person, pk: int | str, *, version: object = None, comment: str = "") -> SelfAssessment:
     """提交审核 by a preparer of the unit: refused while any error of the checks remains."""
 
-    def no_errors(assessment):
+    def no_errors(assessment: SelfAssessment) -> None:
         errors = evaluation.evaluate_assessment(assessment).errors
         if errors:
             raise TransitionRefused(
@@ -186,7 +199,15 @@ def submit(user, pk, *, version=None, comment=""):
     )
 
 
-def approve(user, pk, *, comment="", version=None, review_score=_UNCHANGED, review_opinion=_UNCHANGED):
+def approve(
+    user: Person,
+    pk: int | str,
+    *,
+    comment: str = "",
+    version: object = None,
+    review_score: object = _UNCHANGED,
+    review_opinion: object = _UNCHANGED,
+) -> SelfAssessment:
     """审核通过: the form is locked from now on. The reviewer's own score and opinion may be saved with it."""
     return _transition(
         user,
@@ -199,7 +220,15 @@ def approve(user, pk, *, comment="", version=None, review_score=_UNCHANGED, revi
     )
 
 
-def return_for_changes(user, pk, *, comment, version=None, review_score=_UNCHANGED, review_opinion=_UNCHANGED):
+def return_for_changes(
+    user: Person,
+    pk: int | str,
+    *,
+    comment: str,
+    version: object = None,
+    review_score: object = _UNCHANGED,
+    review_opinion: object = _UNCHANGED,
+) -> SelfAssessment:
     """退回修改: the unit must be told what to change, so the comment is mandatory."""
     comment = _required(comment, _("退回时必须填写退回意见，说明需要修改的地方。"))
     return _transition(
@@ -213,13 +242,20 @@ def return_for_changes(user, pk, *, comment, version=None, review_score=_UNCHANG
     )
 
 
-def reopen(user, pk, *, comment, version=None):
+def reopen(user: Person, pk: int | str, *, comment: str, version: object = None) -> SelfAssessment:
     """The 财政 administrator reopens an approved form (back to 已退回), with a written reason."""
     comment = _required(comment, _("重新打开已审核的自评表必须填写理由。"))
     return _transition(user, pk, "reopen", may=lambda u, _a: access.is_reopener(u), comment=comment, version=version)
 
 
-def record_review(user, pk, *, version=None, review_score=_UNCHANGED, review_opinion=_UNCHANGED):
+def record_review(
+    user: Person,
+    pk: int | str,
+    *,
+    version: object = None,
+    review_score: object = _UNCHANGED,
+    review_opinion: object = _UNCHANGED,
+) -> tuple[SelfAssessment, bool]:
     """Save the reviewer's 审核得分 / 审核意见 without deciding yet (submitted forms only).
 
     Returns (assessment, changed): nothing is written, and the version stays, when nothing changed.
@@ -243,7 +279,7 @@ def record_review(user, pk, *, version=None, review_score=_UNCHANGED, review_opi
         return assessment, True
 
 
-def latest_return_prefetch():
+def latest_return_prefetch() -> Prefetch[Any]:
     """The reviewers' return comments, newest first, as `return_changes` (one query for any number of forms)."""
     return Prefetch(
         "status_changes",
@@ -254,7 +290,7 @@ def latest_return_prefetch():
     )
 
 
-def inbox(user):
+def inbox(user: Person) -> dict[str, QuerySet[SelfAssessment]]:
     """What needs the user now: returned forms for preparers (with the reviewer's latest comment in
     `return_changes.0`), waiting submissions for reviewers (oldest first)."""
     returned = SelfAssessment.objects.none()

@@ -282,7 +282,7 @@ def test_the_preview_evaluates_what_is_on_the_screen(assessment, preparer):
     i = row_index(assessment, "培训人次")
     editor = AssessmentEditor(assessment, post_data(assessment, **{f"ind-{i}-score": "12"}))
     editor.is_valid()
-    result = editing.evaluate(editor, rules_for_year(2023))
+    result = editing.verdict_on_screen(editor, rules_for_year(2023))
     assert result.total_score == D("92")
     assert [c.code for c in result.errors] == ["deviation_missing"]
     assert result.errors[0].field == f"indicators.{i + 1}.deviation"
@@ -606,7 +606,7 @@ def test_nothing_is_computed_from_refused_input(assessment):
     )
     assert not editor.is_valid()
     rules = rules_for_year(2023)
-    result = editing.evaluate(editor, rules)
+    result = editing.verdict_on_screen(editor, rules)
     assert (result.execution_rate, result.funding_score) == (None, None)
     assert (result.total_score, result.entered_total, result.grade) == (None, None, "")
     assert editor.weights_total() is None
@@ -634,7 +634,7 @@ def test_a_refused_score_hides_the_totals_but_not_the_execution_rate(assessment)
     i = row_index(assessment, "培训人次")
     editor = AssessmentEditor(assessment, post_data(assessment, **{f"ind-{i}-score": "25"}))  # above 分值 20
     assert not editor.is_valid()
-    result = editing.evaluate(editor, rules_for_year(2023))
+    result = editing.verdict_on_screen(editor, rules_for_year(2023))
     assert (result.execution_rate, result.funding_score) == (D("100.00"), D("10"))
     assert (result.total_score, result.grade) == (None, "")
     assert result.suggestions[str(i + 1)].score is None
@@ -657,7 +657,7 @@ def test_a_refused_cell_is_not_reported_as_empty(assessment):
         ),
     )
     assert not editor.is_valid()
-    result = editing.evaluate(editor, rules_for_year(2023))
+    result = editing.verdict_on_screen(editor, rules_for_year(2023))
     messages = [c.message for c in result.checks]
     assert not [m for m in messages if "未填写" in m], messages
     errors = {e.anchor: e.message for e in editor.input_errors()}
@@ -667,7 +667,7 @@ def test_a_refused_cell_is_not_reported_as_empty(assessment):
     editor = AssessmentEditor(assessment, post_data(assessment, funding_total_initial_budget=""))
     editor.is_valid()
     assert "年度资金总额的年初预算数未填写" in [
-        c.message for c in editing.evaluate(editor, rules_for_year(2023)).checks
+        c.message for c in editing.verdict_on_screen(editor, rules_for_year(2023)).checks
     ]
 
 

@@ -1,4 +1,4 @@
-"""The checks of a form (projects.checks.evaluate): each code firing and not firing, with its edges.
+"""The checks of a form (projects.checks.verdict): each code firing and not firing, with its edges.
 
 No database: FormInput is built by hand. Messages are in the active language (zh-hans by default).
 """
@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from projects import schema, scoring
-from projects.checks import evaluate, label
+from projects.checks import label, verdict
 from projects.models import FundingLine, Indicator
 from projects.scoring import FormInput, FundingRow, IndicatorRow, Rules
 
@@ -88,7 +88,7 @@ def fields(evaluation, code):
 
 
 def test_clean_form_passes_every_check():
-    result = evaluate(clean_form())
+    result = verdict(clean_form())
     assert result.checks == ()
     assert result.execution_rate == D("100.00")
     assert result.funding_score == 10
@@ -99,7 +99,7 @@ def test_clean_form_passes_every_check():
 
 
 def test_default_rules_are_used():
-    assert evaluate(clean_form()) == evaluate(clean_form(), scoring.DEFAULT_RULES)
+    assert verdict(clean_form()) == verdict(clean_form(), scoring.DEFAULT_RULES)
 
 
 # --- forms like the seed data ---------------------------------------------------------------------------
@@ -111,7 +111,7 @@ def seed(budget, executed, score, printed):
 
 def test_seed_community_party_school():
     """社区党校: 1.5 / 1.5 / 0.48, entered 5 and printed 45 %: the rate is 32.00 % and the score 3."""
-    result = evaluate(seed("1.5", "0.48", "5", "45%"))
+    result = verdict(seed("1.5", "0.48", "5", "45%"))
     assert result.execution_rate == D("32.00")
     assert result.funding_score == 3
     assert result.entered_total == 95
@@ -127,7 +127,7 @@ def test_seed_community_party_school():
 
 
 def test_seed_printed_48_percent():
-    result = evaluate(seed("44.32", "20.33", "5", "48%"))
+    result = verdict(seed("44.32", "20.33", "5", "48%"))
     assert result.execution_rate == D("45.87")
     assert result.funding_score == 5
     check = only(result, "execution_rate_printed_mismatch")
@@ -137,14 +137,14 @@ def test_seed_printed_48_percent():
 
 
 def test_seed_printed_28_percent():
-    result = evaluate(seed("28.60", "6.46", "3", "28%"))
+    result = verdict(seed("28.60", "6.46", "3", "28%"))
     assert result.execution_rate == D("22.59")
     assert result.funding_score == 2
     assert codes(result) == ["execution_rate_printed_mismatch", "funding_score_mismatch"]
 
 
 def test_seed_printed_71_percent_agrees_at_the_printed_precision():
-    result = evaluate(seed("94", "66.54", "7", "71%"))
+    result = verdict(seed("94", "66.54", "7", "71%"))
     assert result.execution_rate == D("70.79")
     assert result.funding_score == 7
     assert result.checks == ()
@@ -152,10 +152,10 @@ def test_seed_printed_71_percent_agrees_at_the_printed_precision():
 
 def test_two_decimal_rules():
     rules = Rules(funding_score_places=2)
-    result = evaluate(seed("44.32", "20.33", "4.59", ""), rules)
+    result = verdict(seed("44.32", "20.33", "4.59", ""), rules)
     assert result.funding_score == D("4.59")
     assert result.checks == ()
-    assert codes(evaluate(seed("44.32", "20.33", "5", ""), rules)) == ["funding_score_mismatch"]
+    assert codes(verdict(seed("44.32", "20.33", "5", ""), rules)) == ["funding_score_mismatch"]
 
 
 # --- 执行率 as printed ----------------------------------------------------------------------------------
@@ -179,8 +179,8 @@ def test_two_decimal_rules():
 )
 def test_printed_rate_agrees(budget, executed, printed):
     form = clean_form(funding=funding(budget, executed), funding_score=None, printed_execution_rate=printed)
-    assert "execution_rate_printed_mismatch" not in codes(evaluate(form))
-    assert "printed_value_unreadable" not in codes(evaluate(form))
+    assert "execution_rate_printed_mismatch" not in codes(verdict(form))
+    assert "printed_value_unreadable" not in codes(verdict(form))
 
 
 @pytest.mark.parametrize(
@@ -189,18 +189,18 @@ def test_printed_rate_agrees(budget, executed, printed):
 )
 def test_printed_rate_differs(budget, executed, printed):
     form = clean_form(funding=funding(budget, executed), funding_score=None, printed_execution_rate=printed)
-    assert fields(evaluate(form), "execution_rate_printed_mismatch") == ["funding.total"]
+    assert fields(verdict(form), "execution_rate_printed_mismatch") == ["funding.total"]
 
 
 @pytest.mark.parametrize("printed", ["约一半", "45 万元"])
 def test_printed_rate_unreadable(printed):
-    check = only(evaluate(clean_form(printed_execution_rate=printed)), "printed_value_unreadable")
+    check = only(verdict(clean_form(printed_execution_rate=printed)), "printed_value_unreadable")
     assert (check.severity, check.field) == ("warning", "funding.total")
     assert printed in check.message
 
 
 def test_printed_rate_without_a_computed_rate_is_not_compared():
-    result = evaluate(clean_form(funding=funding("0", "0"), printed_execution_rate="48%"))
+    result = verdict(clean_form(funding=funding("0", "0"), printed_execution_rate="48%"))
     assert "execution_rate_printed_mismatch" not in codes(result)
     assert "budget_zero" in codes(result)
 
@@ -209,7 +209,7 @@ def test_printed_rate_without_a_computed_rate_is_not_compared():
 
 
 def test_budget_zero():
-    result = evaluate(clean_form(funding=funding("0", "0")))
+    result = verdict(clean_form(funding=funding("0", "0")))
     assert result.execution_rate is None
     assert result.funding_score is None
     assert result.total_score == 90
@@ -223,14 +223,14 @@ def test_amount_missing(column):
     rows_ = {row.source: row for row in funding()}
     rows_["total"] = replace(rows_["total"], **{column: None})
     rows_["current_appropriation"] = replace(rows_["current_appropriation"], **{column: None})
-    result = evaluate(clean_form(funding=tuple(rows_.values())))
+    result = verdict(clean_form(funding=tuple(rows_.values())))
     check = only(result, "amount_missing")
     assert (check.severity, check.field) == ("error", f"funding.total.{column}")
     assert check.message == f"年度资金总额的{label(column)}未填写"
 
 
 def test_amount_missing_without_total_row():
-    result = evaluate(clean_form(funding=funding(total=None)))
+    result = verdict(clean_form(funding=funding(total=None)))
     assert fields(result, "amount_missing") == [
         "funding.total.initial_budget",
         "funding.total.annual_budget",
@@ -240,11 +240,11 @@ def test_amount_missing_without_total_row():
 
 
 def test_amount_missing_not_for_sub_rows():
-    assert evaluate(clean_form()).checks == ()  # 上年结转资金 and 其他资金 are empty
+    assert verdict(clean_form()).checks == ()  # 上年结转资金 and 其他资金 are empty
 
 
 def test_amount_negative():
-    result = evaluate(clean_form(funding=funding(other=FundingRow("other", executed=D("-1")))))
+    result = verdict(clean_form(funding=funding(other=FundingRow("other", executed=D("-1")))))
     check = only(result, "amount_negative")
     assert (check.severity, check.field) == ("error", "funding.other.executed")
     assert check.message == "其他资金的全年执行数 -1 为负数"
@@ -257,7 +257,7 @@ def test_funding_total_mismatch_per_column():
         "current_appropriation": FundingRow("current_appropriation", D(60), D(60), D(50)),
         "carryover": FundingRow("carryover", D(30), D(40), D(50)),
     }
-    result = evaluate(clean_form(funding=funding(**subs)))
+    result = verdict(clean_form(funding=funding(**subs)))
     assert fields(result, "funding_total_mismatch") == ["funding.total.initial_budget"]  # 60 + 30 ≠ 100
     check = only(result, "funding_total_mismatch")
     assert check.severity == "error"
@@ -268,21 +268,21 @@ def test_funding_total_mismatch_per_column():
 
 def test_funding_total_mismatch_not_without_sub_amounts():
     subs = {"current_appropriation": FundingRow("current_appropriation")}
-    assert evaluate(clean_form(funding=funding(**subs))).checks == ()
-    assert evaluate(clean_form(funding=(FundingRow("total", D(100), D(100), D(100)),))).checks == ()
+    assert verdict(clean_form(funding=funding(**subs))).checks == ()
+    assert verdict(clean_form(funding=(FundingRow("total", D(100), D(100), D(100)),))).checks == ()
 
 
 def test_funding_total_mismatch_counts_blank_sub_cells_as_zero():
     current = FundingRow("current_appropriation", D(100), D(100), None)
     carried = FundingRow("carryover", None, None, D(100))
-    assert evaluate(clean_form(funding=funding(current_appropriation=current, carryover=carried))).checks == ()
+    assert verdict(clean_form(funding=funding(current_appropriation=current, carryover=carried))).checks == ()
     carried = FundingRow("carryover", None, None, D(40))
-    result = evaluate(clean_form(funding=funding(current_appropriation=current, carryover=carried)))
+    result = verdict(clean_form(funding=funding(current_appropriation=current, carryover=carried)))
     assert fields(result, "funding_total_mismatch") == ["funding.total.executed"]  # 100 ≠ 0 + 40 + 0
 
 
 def test_executed_exceeds_budget():
-    result = evaluate(clean_form(funding=funding("100", "120"), funding_score=D(10)))
+    result = verdict(clean_form(funding=funding("100", "120"), funding_score=D(10)))
     assert fields(result, "executed_exceeds_budget") == [
         "funding.total.executed",
         "funding.current_appropriation.executed",
@@ -293,27 +293,27 @@ def test_executed_exceeds_budget():
 
 
 def test_executed_equal_to_budget_is_fine():
-    assert "executed_exceeds_budget" not in codes(evaluate(clean_form(funding=funding("94", "94"))))
+    assert "executed_exceeds_budget" not in codes(verdict(clean_form(funding=funding("94", "94"))))
 
 
 def test_funding_score_exceeds_weight():
-    result = evaluate(clean_form(funding_score=D(11)))
+    result = verdict(clean_form(funding_score=D(11)))
     check = only(result, "funding_score_exceeds_weight")
     assert (check.severity, check.field) == ("error", "funding.score")
     assert check.message == "年度资金总额的得分 11 超过分值 10"
-    assert "funding_score_exceeds_weight" not in codes(evaluate(clean_form(funding_score=D(10))))
+    assert "funding_score_exceeds_weight" not in codes(verdict(clean_form(funding_score=D(10))))
 
 
 def test_funding_score_mismatch():
-    result = evaluate(clean_form(funding=funding("100", "33"), funding_score=D(5)))
+    result = verdict(clean_form(funding=funding("100", "33"), funding_score=D(5)))
     check = only(result, "funding_score_mismatch")
     assert check.message == "年度资金总额的得分 5 与按执行率计算的得分 3 不一致（执行率 33.00% × 分值 10）"
-    assert "funding_score_mismatch" not in codes(evaluate(clean_form(funding=funding("100", "33"), funding_score=D(3))))
-    assert "funding_score_mismatch" not in codes(evaluate(clean_form(funding_score=D("10.00"))))
+    assert "funding_score_mismatch" not in codes(verdict(clean_form(funding=funding("100", "33"), funding_score=D(3))))
+    assert "funding_score_mismatch" not in codes(verdict(clean_form(funding_score=D("10.00"))))
 
 
 def test_funding_score_missing():
-    result = evaluate(clean_form(funding_score=None))
+    result = verdict(clean_form(funding_score=None))
     check = only(result, "required_missing")
     assert (check.severity, check.field, check.message) == ("error", "funding.score", "年度资金总额的得分未填写")
     assert result.entered_total == 90
@@ -321,20 +321,20 @@ def test_funding_score_missing():
 
 
 def test_funding_weight_missing():
-    result = evaluate(clean_form(funding_weight=None))
+    result = verdict(clean_form(funding_weight=None))
     assert fields(result, "required_missing") == ["funding_weight"]
     assert fields(result, "weights_total") == ["weights"]  # 90
     assert result.funding_score == 10  # scored against the default weight
 
 
 def test_funding_weight_differs():
-    result = evaluate(clean_form(funding_weight=D(20), funding_score=D(20)))
+    result = verdict(clean_form(funding_weight=D(20), funding_score=D(20)))
     check = only(result, "funding_weight_differs")
     assert (check.severity, check.field) == ("warning", "funding_weight")
     assert check.message == "执行率的分值为 20，与规定的 10 不同"
     assert result.funding_score == 20  # scored against the form's own weight
     assert "weights_total" in codes(result)
-    assert "funding_weight_differs" not in codes(evaluate(clean_form(funding_weight=D("10.00"))))
+    assert "funding_weight_differs" not in codes(verdict(clean_form(funding_weight=D("10.00"))))
 
 
 # --- 年度总体目标 ---------------------------------------------------------------------------------------
@@ -342,7 +342,7 @@ def test_funding_weight_differs():
 
 @pytest.mark.parametrize("field", ["goal_expected", "goal_actual"])
 def test_goal_missing(field):
-    result = evaluate(clean_form(**{field: "  \n"}))
+    result = verdict(clean_form(**{field: "  \n"}))
     assert fields(result, "required_missing") == [field]
     assert result.errors[0].message.startswith("年度总体目标的")
 
@@ -351,7 +351,7 @@ def test_goal_missing(field):
 
 
 def test_no_indicators():
-    result = evaluate(clean_form(indicators=()))
+    result = verdict(clean_form(indicators=()))
     check = only(result, "no_indicators")
     assert (check.severity, check.field) == ("error", "indicators")
     assert "level1_missing" not in codes(result)
@@ -371,18 +371,18 @@ def test_no_indicators():
     ],
 )
 def test_required_missing_per_indicator_cell(changes, cell, message):
-    result = evaluate(with_row(2, **changes))
+    result = verdict(with_row(2, **changes))
     check = [c for c in result.checks if c.code == "required_missing"]
     assert [(c.severity, c.field, c.message) for c in check] == [("error", f"indicators.2.{cell}", message)]
 
 
 def test_target_given_as_value_is_not_missing():
-    result = evaluate(with_row(2, target_text="", target_value=D(100), actual_text="", actual_value=D(100)))
+    result = verdict(with_row(2, target_text="", target_value=D(100), actual_text="", actual_value=D(100)))
     assert result.checks == ()
 
 
 def test_level2_not_under_level1():
-    result = evaluate(with_row(5, level1="output", level2="social"))
+    result = verdict(with_row(5, level1="output", level2="social"))
     check = only(result, "level2_not_under_level1")
     assert (check.severity, check.field) == ("error", "indicators.5.level2")
     assert check.message == "第5行“参与度”的二级指标“社会效益指标”不属于一级指标“产出指标”（应属于“效益指标”）"
@@ -390,24 +390,24 @@ def test_level2_not_under_level1():
 
 def test_level2_under_its_level1_for_every_pair():
     for level2, level1 in schema.LEVEL2_PARENT.items():
-        assert "level2_not_under_level1" not in codes(evaluate(with_row(1, level1=level1, level2=level2)))
+        assert "level2_not_under_level1" not in codes(verdict(with_row(1, level1=level1, level2=level2)))
 
 
 def test_score_exceeds_weight():
-    result = evaluate(with_row(1, score=D(21)))
+    result = verdict(with_row(1, score=D(21)))
     check = only(result, "score_exceeds_weight")
     assert (check.severity, check.field) == ("error", "indicators.1.score")
     assert check.message == "第1行“培训人次”的得分 21 超过分值 20"
-    assert "score_exceeds_weight" not in codes(evaluate(with_row(1, score=D("20.00"))))
+    assert "score_exceeds_weight" not in codes(verdict(with_row(1, score=D("20.00"))))
 
 
 def test_deviation_missing():
-    result = evaluate(with_row(3, score=D("9.5"), deviation=" "))
+    result = verdict(with_row(3, score=D("9.5"), deviation=" "))
     check = only(result, "deviation_missing")
     assert (check.severity, check.field) == ("error", "indicators.3.deviation")
     assert "第3行“年度内完成”" in check.message
-    assert "deviation_missing" not in codes(evaluate(with_row(3, score=D("9.5"), deviation="因天气延误。")))
-    assert "deviation_missing" not in codes(evaluate(with_row(3, score=D(10))))
+    assert "deviation_missing" not in codes(verdict(with_row(3, score=D("9.5"), deviation="因天气延误。")))
+    assert "deviation_missing" not in codes(verdict(with_row(3, score=D(10))))
 
 
 QUALITATIVE = {"nature": "qualitative", "target_text": "完成建设", "actual_text": "基本完成", "deviation": "说明"}
@@ -429,7 +429,7 @@ QUALITATIVE = {"nature": "qualitative", "target_text": "完成建设", "actual_t
     ],
 )
 def test_qualitative_out_of_band(achievement, score, flagged):
-    result = evaluate(with_row(2, achievement=achievement, score=D(score), **QUALITATIVE))
+    result = verdict(with_row(2, achievement=achievement, score=D(score), **QUALITATIVE))
     assert ("qualitative_out_of_band" in codes(result)) is flagged
     assert "score_far_from_suggestion" not in codes(result)
     if flagged:
@@ -439,12 +439,12 @@ def test_qualitative_out_of_band(achievement, score, flagged):
 
 
 def test_qualitative_message():
-    check = only(evaluate(with_row(2, achievement="partial", score=D(5), **QUALITATIVE)), "qualitative_out_of_band")
+    check = only(verdict(with_row(2, achievement="partial", score=D(5), **QUALITATIVE)), "qualitative_out_of_band")
     assert check.message == "第2行“培训合格率”为定性指标（部分达成），得分 5 不在 6–8 分的区间内"
 
 
 def test_qualitative_without_achievement_is_not_checked():
-    result = evaluate(with_row(2, achievement="", score=D(1), **QUALITATIVE))
+    result = verdict(with_row(2, achievement="", score=D(1), **QUALITATIVE))
     assert "qualitative_out_of_band" not in codes(result)
     assert result.suggestions["2"].score is None
 
@@ -454,7 +454,7 @@ def test_qualitative_without_achievement_is_not_checked():
 )
 def test_score_far_from_suggestion(score, flagged):
     # ≥ 100 人次 with 90 done: 20 × 90 / 100 = 18; tolerance 1 point either side (inclusive).
-    result = evaluate(with_row(1, actual_text="90 人次", score=D(score), deviation="说明"))
+    result = verdict(with_row(1, actual_text="90 人次", score=D(score), deviation="说明"))
     assert result.suggestions["1"].score == 18
     assert ("score_far_from_suggestion" in codes(result)) is flagged
     if flagged:
@@ -466,7 +466,7 @@ def test_score_far_from_suggestion(score, flagged):
 
 def test_score_far_from_suggestion_tolerance_comes_from_the_rules():
     form = with_row(1, actual_text="90 人次", score=D(20))
-    assert "score_far_from_suggestion" not in codes(evaluate(form, Rules(score_tolerance=D(2))))
+    assert "score_far_from_suggestion" not in codes(verdict(form, Rules(score_tolerance=D(2))))
 
 
 @pytest.mark.parametrize(
@@ -482,11 +482,11 @@ def test_score_far_from_suggestion_tolerance_comes_from_the_rules():
 )
 def test_le_and_eq(nature, target, actual, score, flagged):
     form = with_row(2, nature=nature, target_value=D(target), actual_value=D(actual), score=D(score), deviation="说明")
-    assert ("score_far_from_suggestion" in codes(evaluate(form))) is flagged
+    assert ("score_far_from_suggestion" in codes(verdict(form))) is flagged
 
 
 def test_no_suggestion_no_warning():
-    result = evaluate(with_row(2, target_text="完成建设", actual_text="已完成", score=D(2), deviation="说明"))
+    result = verdict(with_row(2, target_text="完成建设", actual_text="已完成", score=D(2), deviation="说明"))
     assert result.suggestions["2"].score is None
     assert "score_far_from_suggestion" not in codes(result)
 
@@ -495,7 +495,7 @@ def test_no_suggestion_no_warning():
 
 
 def test_weights_total():
-    result = evaluate(with_row(1, weight=D(25), score=D(25)))
+    result = verdict(with_row(1, weight=D(25), score=D(25)))
     check = only(result, "weights_total")
     assert (check.severity, check.field) == ("error", "weights")
     assert check.message == "执行率与各项指标的分值合计为 105，应为 100"
@@ -508,7 +508,7 @@ def test_weights_shifted_between_level1_keep_the_total():
     indicators = list(rows())
     indicators[0] = replace(indicators[0], weight=D(15), score=D(15))  # output 45
     indicators[4] = replace(indicators[4], weight=D(35), score=D(35))  # benefit 35
-    result = evaluate(clean_form(indicators=tuple(indicators)))
+    result = verdict(clean_form(indicators=tuple(indicators)))
     assert codes(result) == ["level1_weight_differs", "level1_weight_differs"]
     assert [c.message for c in result.checks] == [
         "产出指标的分值合计为 45，与规定的 50 不同",
@@ -518,13 +518,13 @@ def test_weights_shifted_between_level1_keep_the_total():
 
 def test_level1_weights_from_the_rules():
     rules = Rules(level1_weights={"output": D(40), "benefit": D(40), "satisfaction": D(10)})
-    assert codes(evaluate(clean_form(), rules)) == ["level1_weight_differs", "level1_weight_differs"]
+    assert codes(verdict(clean_form(), rules)) == ["level1_weight_differs", "level1_weight_differs"]
 
 
 def test_level1_missing():
     indicators = [row for row in rows() if row.level1 != "satisfaction"]
     indicators[0] = replace(indicators[0], weight=D(30), score=D(30))  # keep the total at 100
-    result = evaluate(clean_form(indicators=tuple(indicators)))
+    result = verdict(clean_form(indicators=tuple(indicators)))
     check = only(result, "level1_missing")
     assert (check.severity, check.field, check.message) == ("warning", "indicators", "没有填写满意度指标")
     assert "weights_total" not in codes(result)
@@ -535,12 +535,12 @@ def test_level1_missing_not_when_its_weight_is_zero():
     rules = Rules(level1_weights={"output": D(50), "benefit": D(40), "satisfaction": D(0)})
     indicators = [row for row in rows() if row.level1 != "satisfaction"]
     indicators[4] = replace(indicators[4], weight=D(40), score=D(40))
-    assert evaluate(clean_form(indicators=tuple(indicators)), rules).checks == ()
+    assert verdict(clean_form(indicators=tuple(indicators)), rules).checks == ()
 
 
 @pytest.mark.parametrize(("printed", "flagged"), [("100", False), ("100.00", False), ("100分", False), ("93", True)])
 def test_total_printed_mismatch(printed, flagged):
-    result = evaluate(clean_form(printed_total=printed))
+    result = verdict(clean_form(printed_total=printed))
     assert ("total_printed_mismatch" in codes(result)) is flagged
     if flagged:
         check = only(result, "total_printed_mismatch")
@@ -551,12 +551,12 @@ def test_total_printed_mismatch(printed, flagged):
 def test_total_printed_is_compared_with_the_computed_total():
     # 社区党校: entered 5 + 90 = 95, but the computed total is 3 + 90 = 93.
     form = replace(seed("1.5", "0.48", "5", ""), printed_total="95")
-    assert "total_printed_mismatch" in codes(evaluate(form))
-    assert "total_printed_mismatch" not in codes(evaluate(replace(form, printed_total="93")))
+    assert "total_printed_mismatch" in codes(verdict(form))
+    assert "total_printed_mismatch" not in codes(verdict(replace(form, printed_total="93")))
 
 
 def test_total_printed_unreadable():
-    check = only(evaluate(clean_form(printed_total="九十三")), "printed_value_unreadable")
+    check = only(verdict(clean_form(printed_total="九十三")), "printed_value_unreadable")
     assert (check.severity, check.field) == ("warning", "total")
 
 
@@ -573,7 +573,7 @@ def test_check_order_funding_goals_indicators_totals():
         indicators=tuple(indicators),
         printed_total="1",
     )
-    result = evaluate(form)
+    result = verdict(form)
     assert [c.field for c in result.checks] == [
         "funding.total.executed",
         "funding.current_appropriation.executed",
@@ -634,7 +634,7 @@ def test_every_code_has_its_severity():
     ]
     seen = {}
     for form in forms:
-        for check in evaluate(form).checks:
+        for check in verdict(form).checks:
             assert SEVERITY[check.code] == check.severity, check
             seen[check.code] = check.severity
     assert set(seen) == set(SEVERITY)

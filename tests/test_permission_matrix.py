@@ -162,7 +162,7 @@ CASES = [
     ),
     Case("logout", method="POST", per_form=False, kwargs=nothing, expect={role: same(302) for role in ROLES}),
     Case("dashboard", per_form=False, kwargs=nothing, expect=EVERYONE),
-    # --- the preparer's pages (issue 3) -----------------------------------------------------------------
+    # --- the preparer's pages -----------------------------------------------------------------
     Case("assessment_new", per_form=False, kwargs=nothing, expect=PREPARERS_ONLY),
     Case("assessment_edit", expect=visible(), shows_form=True),
     # An empty post is invalid (422) for the unit's preparer; everyone else is refused before validation.
@@ -188,7 +188,7 @@ CASES = [
             other_reviewer=(404, 403),
         ),
     ),
-    # --- 审核 (issue 4) ---------------------------------------------------------------------------------
+    # --- 审核 ---------------------------------------------------------------------------------
     Case(
         "review_queue",
         per_form=False,
@@ -239,7 +239,7 @@ CASES = [
     Case("assessment_history", expect=visible(), shows_form=True),
     # An approved form's history is still everyone's to read who may see the form.
     Case("assessment_history", state=Status.APPROVED, expect=visible(), shows_form=True),
-    # --- 汇总表, Excel, JSON, 佐证材料 (issue 6) ----------------------------------------------------------
+    # --- 汇总表, Excel, JSON, 佐证材料 ----------------------------------------------------------
     Case("reports_summary", per_form=False, kwargs=nothing, expect=EVERYONE),
     Case("reports_summary_xlsx", per_form=False, kwargs=nothing, expect=EVERYONE),
     Case("reports_forms_xlsx", per_form=False, kwargs=nothing, expect=EVERYONE),
@@ -325,7 +325,7 @@ CASES = [
 ]
 
 CASES += [
-    # --- 打印 (issue 5) -----------------------------------------------------------------------------------
+    # --- 打印 -----------------------------------------------------------------------------------
     Case("assessment_pdf", expect=visible(), shows_form=True),
     Case("print_batch", per_form=False, kwargs=nothing, expect=EVERYONE),
     # A unit outside the user's scope is not a choice of the form (400, and nothing printed).

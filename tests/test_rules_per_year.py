@@ -177,15 +177,15 @@ def form_input(executed, rows):
 
 
 def codes(form, rules):
-    return [c.code for c in checks.evaluate(form, rules).checks]
+    return [c.code for c in checks.verdict(form, rules).checks]
 
 
 def test_a_capped_total_says_why():
     form = form_input("75", [("≥100", "100", "90", "90")])
-    result = checks.evaluate(form, CAPPING)
+    result = checks.verdict(form, CAPPING)
     assert result.total_score == D(89) and scoring.uncapped_total(form, CAPPING) == D(98)
     assert "total_capped_by_execution" in [c.code for c in result.checks]
-    assert checks.evaluate(form, scoring.DEFAULT_RULES).total_score == D(98)
+    assert checks.verdict(form, scoring.DEFAULT_RULES).total_score == D(98)
 
 
 @pytest.mark.parametrize(

@@ -196,7 +196,7 @@ def assessment_preview(request, pk):
 
 def _edit_context(assessment: SelfAssessment, editor: AssessmentEditor, **extra):
     rules = evaluation.rules_for(assessment)
-    result = editing.evaluate(editor, rules)
+    result = editing.verdict_on_screen(editor, rules)
     editable = not editor.readonly and not extra.get("unsaved")
     refused = editor.invalid_cells()
     return {

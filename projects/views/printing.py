@@ -1,4 +1,4 @@
-"""打印: the official form as a PDF, one form or a whole unit's year (issue 5).
+"""打印: the official form as a PDF, one form or a whole unit's year.
 
 Thin views: the first line fetches through projects.access (404 outside the user's units), then one service
 call (projects.pdf / projects.tasks), then the response. A batch covers only access.visible_units and, within
