@@ -124,6 +124,26 @@ def visible_units(user: Person) -> QuerySet[Unit]:
     return Unit.objects.filter(Q(pk__in=own) | Q(pk__in=reviewed) | Q(parent__in=reviewed)).distinct()
 
 
+def unit_forms(assessments: QuerySet[SelfAssessment], unit: Unit) -> QuerySet[SelfAssessment]:
+    """The forms "of" a unit, for every filter, batch and command that names one.
+
+    An 实施单位 has its own projects' forms; a 主管部门 has those of the projects it supervises and those
+    of its 实施单位 (as a reviewer's scope does). Narrows `assessments`; never widens what the user sees.
+    """
+    if unit.kind == Unit.Kind.DEPARTMENT:
+        return assessments.filter(
+            Q(project__competent_department=unit)
+            | Q(project__implementing_unit=unit)
+            | Q(project__implementing_unit__parent=unit)
+        )
+    return assessments.filter(project__implementing_unit=unit)
+
+
+def can_create(user: Person) -> bool:
+    """新建 and import write forms: only a preparer of some 实施单位 (or a superuser)."""
+    return _is_superuser(user) or is_preparer(user)
+
+
 def preparer_units(user: Person) -> QuerySet[Unit]:
     """Units in which the user may create and edit forms."""
     if _is_superuser(user):

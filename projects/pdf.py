@@ -50,7 +50,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -949,15 +949,7 @@ def batch_queryset(user, unit: Unit, year: int, statuses: Sequence[str] = ()):
     """
     from . import access
 
-    qs = access.visible_assessments(user).filter(year=year)
-    if unit.kind == Unit.Kind.DEPARTMENT:
-        qs = qs.filter(
-            Q(project__competent_department=unit)
-            | Q(project__implementing_unit=unit)
-            | Q(project__implementing_unit__parent=unit)
-        )
-    else:
-        qs = qs.filter(project__implementing_unit=unit)
+    qs = access.unit_forms(access.visible_assessments(user).filter(year=year), unit)
     if statuses:
         qs = qs.filter(status__in=list(statuses))
     return qs.order_by("project__implementing_unit__name", "project__name", "pk")

@@ -250,15 +250,8 @@ def scoped(user, filters: Filters):
     qs = access.visible_assessments(user)
     if filters.year:
         qs = qs.filter(year=filters.year)
-    unit = filters.unit
-    if unit is not None and unit.kind == Unit.Kind.DEPARTMENT:
-        qs = qs.filter(
-            Q(project__competent_department=unit)
-            | Q(project__implementing_unit__parent=unit)
-            | Q(project__implementing_unit=unit)
-        )
-    elif unit is not None and unit.kind == Unit.Kind.IMPLEMENTING:
-        qs = qs.filter(project__implementing_unit=unit)
+    if filters.unit is not None:
+        qs = access.unit_forms(qs, filters.unit)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.q:

@@ -18,6 +18,7 @@ from django.core.files import File
 from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import pdf
 from .models import PrintJob, Unit
@@ -35,6 +36,13 @@ class NothingToPrint(Refused):
     """The selection holds no form the user may see."""
 
     code = "empty"
+
+    def __init__(self, unit: Unit, year: int) -> None:
+        super().__init__(
+            _("%(unit)s在 %(year)s 年度没有所选状态的自评表，没有可打印的内容。请换一个单位、年度或状态。")
+            % {"unit": unit.name, "year": year},
+            field="unit",
+        )
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ def request_batch(user, unit: Unit, year: int, statuses) -> BatchRequest:
     """Print every form of `unit` for `year` (with these statuses) that `user` may see."""
     ids = pdf.batch_ids(user, unit, year, statuses)
     if not ids:
-        raise NothingToPrint
+        raise NothingToPrint(unit, year)
     title = pdf.batch_title(len(ids), year, unit.name)
     if len(ids) <= INLINE_LIMIT:
         buffer = io.BytesIO()
@@ -91,7 +99,7 @@ def run_print_job(job_id: int) -> int:
     try:
         ids = pdf.batch_ids(job.requested_by, job.unit, job.year, job.statuses)
         if not ids:
-            raise NothingToPrint
+            raise NothingToPrint(job.unit, job.year)
         PrintJob.objects.filter(pk=job_id).update(total=len(ids), done=0)
 
         def progress(done, total):

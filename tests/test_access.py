@@ -191,3 +191,39 @@ def test_roles_are_read_once_per_request(preparer, assessment, django_assert_num
             access.can_edit(preparer, assessment),
         )
     assert answers == (True, False, False, True)
+
+
+def test_the_forms_of_a_department_include_its_units_and_the_projects_it_supervises(
+    unit, department, other_unit, other_department, admin_user
+):
+    # A project of `unit` supervised by another department belongs to both departments' lists.
+    crossed = complete_assessment(
+        ProjectFactory(name="跨部门项目", implementing_unit=unit, competent_department=other_department)
+    )
+    elsewhere = complete_assessment(
+        ProjectFactory(name="另一个单位的项目", implementing_unit=other_unit, competent_department=other_department)
+    )
+    everything = SelfAssessment.objects.all()
+    assert set(access.unit_forms(everything, department)) == {crossed}
+    assert set(access.unit_forms(everything, other_department)) == {crossed, elsewhere}
+    assert set(access.unit_forms(everything, unit)) == {crossed}
+    assert set(access.unit_forms(everything, other_unit)) == {elsewhere}
+
+
+def test_the_dashboard_filter_by_department_lists_the_forms_of_its_units(
+    client, unit, other_department, department, admin_user
+):
+    crossed = complete_assessment(
+        ProjectFactory(name="跨部门项目", implementing_unit=unit, competent_department=other_department)
+    )
+    client.force_login(admin_user)
+    page = client.get("/", {"unit": department.pk})
+    assert [a.pk for a, _evaluation in page.context["rows"]] == [crossed.pk]
+
+
+def test_only_preparers_and_superusers_may_create_forms(preparer, reviewer, admin_user, superuser):
+    assert access.can_create(preparer)
+    assert access.can_create(superuser)
+    assert not access.can_create(reviewer)
+    assert not access.can_create(admin_user)
+    assert not access.can_create(AnonymousUser())

@@ -7,7 +7,6 @@ Thin views: fetch through projects.access (404 outside the user's units), one se
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,7 +39,7 @@ def dashboard(request):
     if wanted.get("status"):
         qs = qs.filter(status=wanted["status"])
     if wanted.get("unit"):
-        qs = qs.filter(Q(project__implementing_unit=wanted["unit"]) | Q(project__competent_department=wanted["unit"]))
+        qs = access.unit_forms(qs, wanted["unit"])
     if wanted.get("q"):
         qs = qs.filter(project__name__icontains=wanted["q"].strip())
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -54,7 +53,7 @@ def dashboard(request):
             "rows": rows,
             "filters": filters,
             "filtered": any(wanted.get(k) for k in ("year", "status", "unit", "q")),
-            "can_create": access.is_preparer(user) or user.is_superuser,
+            "can_create": access.can_create(user),
             "inbox": workflow.inbox(user),
         },
     )
@@ -66,7 +65,7 @@ def _refused(request, message, status=403):
 
 @login_required
 def assessment_new(request):
-    if not access.preparer_units(request.user).exists():
+    if not access.can_create(request.user):
         return _refused(request, _("只有实施单位的填报人可以新建自评表；您的账号没有填报人权限。"))
     initial = {}
     if request.method == "GET":

@@ -43,7 +43,7 @@ class ImportForm(forms.Form):
 
 def require_preparer(user):
     """Imports write forms: only for users who prepare forms in some unit (a 403 that says so otherwise)."""
-    if not access.preparer_units(user).exists():
+    if not access.can_create(user):
         raise PermissionDenied(_("只有实施单位的填报人可以导入自评表。"))
 
 

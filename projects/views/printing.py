@@ -87,12 +87,8 @@ def batch(request):
             data = form.cleaned_data
             try:
                 result = tasks.request_batch(request.user, data["unit"], data["year"], data["statuses"])
-            except tasks.NothingToPrint:
-                form.add_error(
-                    None,
-                    _("%(unit)s在 %(year)s 年度没有所选状态的自评表，没有可打印的内容。请换一个单位、年度或状态。")
-                    % {"unit": data["unit"].name, "year": data["year"]},
-                )
+            except tasks.NothingToPrint as refused:
+                form.add_error(None, refused.message)
             else:
                 if result.pdf is not None:
                     return pdf_response(result.pdf, result.filename)

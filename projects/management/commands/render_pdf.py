@@ -3,9 +3,8 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Q
 
-from projects import pdf
+from projects import access, pdf
 from projects.models import SelfAssessment, Unit
 
 
@@ -40,11 +39,7 @@ class Command(BaseCommand):
             found = Unit.objects.filter(name=unit).first()
             if found is None:
                 raise CommandError(f"没有名为“{unit}”的单位")
-            qs = qs.filter(
-                Q(project__implementing_unit=found)
-                | Q(project__competent_department=found)
-                | Q(project__implementing_unit__parent=found)
-            )
+            qs = access.unit_forms(qs, found)
         if project:
             qs = qs.filter(project__name=project)
         if status:
