@@ -130,6 +130,7 @@ class Row:
 @dataclass
 class UnitLine:
     name: str
+    query: str = ""  # the summary of this line's unit alone, when it has its own page (a 主管部门)
     count: int = 0
     budget: Decimal = ZERO
     executed: Decimal = ZERO
@@ -150,6 +151,7 @@ class Totals:
     errors: int = 0
     warnings: int = 0
     unfilled: int = 0
+    with_rate: int = 0  # forms with a 执行率 (a 全年预算数 above zero)
     by_status: dict[str, int] = field(default_factory=dict)
     by_grade: dict[str, int] = field(default_factory=dict)
 
@@ -201,7 +203,9 @@ class Summary:
     filters: Filters
     page: Page  # one page of rows; the totals are those of the whole selection
     totals: Totals
-    units: list[UnitLine]
+    units: list[UnitLine]  # per 主管部门 for the whole district, per 实施单位 within one department
+    by_department: bool
+    single_unit: bool  # all listed forms are of one 实施单位 (then the table needs no column for it)
     years: list[int]
     unit_choices: list[Unit]
     charts: list[Chart]
@@ -221,11 +225,6 @@ class Summary:
         if self.filters.year:
             return _("%(year)s 年度项目支出绩效自评汇总表") % {"year": self.filters.year}
         return _("项目支出绩效自评汇总表")
-
-    @property
-    def single_unit(self) -> bool:
-        """All listed forms are of one 实施单位 (then the table needs no column for it)."""
-        return len(self.units) <= 1
 
     @property
     def grade_counts(self) -> list[tuple[str, int, str]]:
@@ -361,18 +360,27 @@ def _totals(qs, rules: scoring.Rules) -> tuple[Totals, list[int]]:
         errors=found["errors"] or 0,
         warnings=found["warnings"] or 0,
         unfilled=found["count"] - found["filled"],
+        with_rate=found["with_rate"],
         by_status=by_status,
         by_grade={g: found[f"grade_{i}"] for i, g in enumerate(GRADES)},
     )
     return totals, [found[name] for name in bins]
 
 
-def _unit_lines(qs) -> list[UnitLine]:
-    """Per 实施单位: count, money, 执行率, mean total and grades, grouped by the database."""
+def _unit_lines(qs, filters: Filters) -> tuple[list[UnitLine], bool, bool]:
+    """Per 实施单位 (grouped by the database, one query), then, for the whole district, summed per 主管部门
+    so that the page lists some seventy departments, each a link to its own units, not 350 units.
+
+    Returns (lines, by_department, single_unit)."""
     se = _stored
     filled = Q(**{se("unfilled"): False})
-    lines = (
-        qs.values("project__implementing_unit", "project__implementing_unit__name")
+    grouped = (
+        qs.values(
+            "project__implementing_unit",
+            "project__implementing_unit__name",
+            "project__competent_department",
+            "project__competent_department__name",
+        )
         .annotate(
             count=Count("pk"),
             budget=Sum(se("budget_wan")),
@@ -381,14 +389,30 @@ def _unit_lines(qs) -> list[UnitLine]:
             filled=Count("pk", filter=filled),
             **{f"grade_{i}": Count("pk", filter=filled & Q(**{se("grade"): g})) for i, g in enumerate(GRADES)},
         )
-        .order_by("project__implementing_unit__name", "project__implementing_unit")
+        .order_by("project__implementing_unit__name", "project__implementing_unit", "project__competent_department")
     )
+    by_department = filters.unit is None
+    key = "project__competent_department" if by_department else "project__implementing_unit"
+    sums: dict[object, dict] = {}
+    units = set()
+    for line in grouped:
+        units.add(line["project__implementing_unit"])
+        into = sums.setdefault(
+            line[key],
+            {"name": line[f"{key}__name"], "count": 0, "budget": ZERO, "executed": ZERO, "totals": ZERO, "filled": 0}
+            | {f"grade_{i}": 0 for i in range(len(GRADES))},
+        )
+        for name in ("count", "filled", *(f"grade_{i}" for i in range(len(GRADES)))):
+            into[name] += line[name]
+        for name in ("budget", "executed", "totals"):
+            into[name] += line[name] or ZERO
     out = []
-    for line in lines:
-        budget, executed = line["budget"] or ZERO, line["executed"] or ZERO
+    for pk, line in sums.items():
+        budget, executed = line["budget"], line["executed"]
         out.append(
             UnitLine(
-                name=line["project__implementing_unit__name"],
+                name=line["name"],
+                query=filters.query(unit=pk, page="") if by_department else "",
                 count=line["count"],
                 budget=budget,
                 executed=executed,
@@ -397,7 +421,9 @@ def _unit_lines(qs) -> list[UnitLine]:
                 grades={g: line[f"grade_{i}"] for i, g in enumerate(GRADES)},
             )
         )
-    return out
+    if by_department:
+        out.sort(key=lambda line: line.name)
+    return out, by_department, len(units) <= 1
 
 
 def _bin_counts(rules: scoring.Rules) -> dict[str, Count]:
@@ -421,17 +447,16 @@ class RatePoint:
     rate: Decimal
 
 
-def _lowest_rates(qs) -> tuple[list[RatePoint], int]:
-    """The RATE_CHART_LIMIT lowest 执行率 of the selection (ORDER BY … LIMIT) and how many forms have one."""
+def _lowest_rates(qs) -> list[RatePoint]:
+    """The RATE_CHART_LIMIT lowest 执行率 of the selection (ORDER BY … LIMIT)."""
     rate = _stored("execution_rate")
     with_rate = qs.filter(**{f"{rate}__isnull": False})
-    points = [
+    return [
         RatePoint(project=name, unit=unit, rate=value)
         for name, unit, value in with_rate.order_by(rate, "project__name", "pk").values_list(
             "project__name", "project__implementing_unit__name", rate
         )[:RATE_CHART_LIMIT]
     ]
-    return points, len(points) if len(points) < RATE_CHART_LIMIT else with_rate.count()
 
 
 def summary(user, filters: Filters, page: str | int | None = 1) -> Summary:
@@ -447,13 +472,17 @@ def summary(user, filters: Filters, page: str | int | None = 1) -> Summary:
     paginator.count = totals.count  # counted with the totals already
     paged = paginator.get_page(page)
     paged.object_list = [row_of(a) for a in paged.object_list]
-    points, with_rate = _lowest_rates(qs)
+    points = _lowest_rates(qs)
+    with_rate = totals.with_rate
+    units, by_department, single_unit = _unit_lines(qs, filters)
     unit_choices = list(access.visible_units(user).exclude(kind=Unit.Kind.FINANCE).order_by("kind", "name"))
     return Summary(
         filters=filters,
         page=paged,
         totals=totals,
-        units=_unit_lines(qs),
+        units=units,
+        by_department=by_department,
+        single_unit=single_unit,
         years=years,
         unit_choices=unit_choices,
         charts=[

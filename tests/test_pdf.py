@@ -350,7 +350,7 @@ def test_fourteen_digit_amounts_print_inside_their_cells(db, project):
     )
     rows = {
         str(line.get_source_display()): tuple(
-            pdf._n(getattr(line, name)) for name in ("initial_budget", "annual_budget", "executed")
+            pdf._as_written(getattr(line, name)) for name in ("initial_budget", "annual_budget", "executed")
         )
         for line in form.funding_lines.all()
     }
@@ -618,7 +618,7 @@ def test_the_reference_picture_catches_a_layout_change(db, demo_document, tmp_pa
     from PIL import Image, ImageChops
 
     form = reference_form(demo_document)
-    monkeypatch.setattr(pdf, "_n", lambda value: "" if value is None else f"{value:.2f}")  # another number style
+    monkeypatch.setattr(pdf, "_as_written", lambda value: "" if value is None else f"{value:.2f}")  # another number style
     picture = rasterize(pdf.render_assessment(form), tmp_path)
     difference = ImageChops.difference(picture, Image.open(REFERENCE).convert("L"))
     assert sum(difference.histogram()[64:]) > picture.size[0] * picture.size[1] * 0.002

@@ -280,3 +280,24 @@ def test_the_summary_follows_the_administrators_grade_bands(client_for, admin_us
     assert bars["85–89"] == "grade-a" and bars["75–79"] == "grade-b" and bars["<55"] == "grade-d"
     assert "优 ≥ 85" in response.content.decode()
     assert {bar.label for bar in totals.bars} >= {"<55", "55–59", "85–89"}
+
+
+def test_the_district_is_summed_per_department_and_a_department_per_unit(
+    client_for, admin_user, department, other_department, unit, other_unit, forms
+):
+    c = client_for(admin_user)
+    summary = c.get(URL).context["summary"]
+    assert summary.by_department and not summary.single_unit
+    lines = {line.name: line for line in summary.units}
+    assert set(lines) == {department.name, other_department.name}
+    mine = lines[department.name]
+    assert (mine.count, mine.budget, mine.executed) == (3, D("194.32"), D("145.33"))
+    assert sum(mine.grades.values()) == 3
+    assert f"unit={department.pk}" in mine.query
+    page = c.get(URL)
+    assert f'href="?{mine.query}"'.replace("&", "&amp;") in page.content.decode()
+
+    within = c.get(URL, {"unit": department.pk}).context["summary"]
+    assert not within.by_department
+    assert [(line.name, line.count, line.query) for line in within.units] == [(unit.name, 3, "")]
+    assert within.single_unit
