@@ -618,7 +618,8 @@ def test_the_reference_picture_catches_a_layout_change(db, demo_document, tmp_pa
     from PIL import Image, ImageChops
 
     form = reference_form(demo_document)
-    monkeypatch.setattr(pdf, "_as_written", lambda value: "" if value is None else f"{value:.2f}")  # another number style
+    # another number style
+    monkeypatch.setattr(pdf, "_as_written", lambda value: "" if value is None else f"{value:.2f}")
     picture = rasterize(pdf.render_assessment(form), tmp_path)
     difference = ImageChops.difference(picture, Image.open(REFERENCE).convert("L"))
     assert sum(difference.histogram()[64:]) > picture.size[0] * picture.size[1] * 0.002
