@@ -72,7 +72,7 @@ class Conflict(Refused):
     code = "stale"
 
     def __init__(self, assessment: SelfAssessment, posted_version: int, notes: list[ChangeNote]):
-        super().__init__(f"version {posted_version} is stale (now {assessment.version})")
+        super().__init__(workflow.stale_message())
         self.assessment = assessment
         self.posted_version = posted_version
         self.notes = notes

@@ -412,7 +412,7 @@ def _unit_lines(qs, filters: Filters) -> tuple[list[UnitLine], bool, bool]:
         out.append(
             UnitLine(
                 name=line["name"],
-                query=filters.query(unit=pk, page="") if by_department else "",
+                query=filters.query(unit=pk) if by_department else "",
                 count=line["count"],
                 budget=budget,
                 executed=executed,

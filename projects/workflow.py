@@ -63,11 +63,13 @@ class TransitionRefused(Refused):
         self.errors = tuple(errors)
 
 
+def stale_message() -> str:
+    """What a clerk is told when the form changed after their page was opened (a transition or a save)."""
+    return _("这份自评表在您打开后已被他人修改或处理，请刷新页面，看过最新内容后再操作。")
+
+
 def _stale() -> TransitionRefused:
-    return TransitionRefused(
-        _("这份自评表在您打开后已被他人修改或处理，请刷新页面，看过最新内容后再操作。"),
-        code=TransitionRefused.STALE,
-    )
+    return TransitionRefused(stale_message(), code=TransitionRefused.STALE)
 
 
 def _check_version(assessment: SelfAssessment, version: object) -> None:
