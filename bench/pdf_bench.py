@@ -81,65 +81,66 @@ def main():
         setup(folder, max(args.forms * 2, 9))
         from django.db import connection
 
-        from projects import pdf
+        from projects import official_sheet
         from projects.evaluation import rules_for_year
         from projects.models import SelfAssessment
+        from projects.printing import batch, fonts, render
 
         print(
-            f"CPUs: {os.cpu_count()} (workers: {pdf.pdf_workers()}); HarfBuzz subsetter: "
-            f"{'yes' if pdf.harfbuzz_subset_available() else 'NO (expect seconds per form)'}"
+            f"CPUs: {os.cpu_count()} (workers: {batch.pdf_workers()}); HarfBuzz subsetter: "
+            f"{'yes' if render.harfbuzz_subset_available() else 'NO (expect seconds per form)'}"
         )
         started = time.perf_counter()
-        renderer = pdf.renderer()
+        renderer = render.renderer()
         renderer.warm_up()
         print(f"renderer ready (fonts pre-subset: {sorted(renderer.fonts)}): {time.perf_counter() - started:.2f} s")
 
         seed = SelfAssessment.objects.get(project__name="综合党委经费", year=2022)
-        median, worst = median_time(lambda: pdf.render_assessment(seed), args.repeat)
+        median, worst = median_time(lambda: render.render_assessment(seed), args.repeat)
         print(
             f"single seed form, whole view service (queries + HTML + PDF): median {median * 1000:.0f} ms, "
             f"worst {worst * 1000:.0f} ms  [target ≤ 150 ms]"
         )
-        form = pdf.forms_queryset(SelfAssessment.objects.filter(pk=seed.pk)).get()
-        html = pdf.official_html([form], rules_for_year(2023))
-        median, _worst = median_time(lambda: pdf.html_to_pdf(html), args.repeat)
+        form = official_sheet.forms_queryset(SelfAssessment.objects.filter(pk=seed.pk)).get()
+        html = render.official_html([form], rules_for_year(2023))
+        median, _worst = median_time(lambda: render.html_to_pdf(html), args.repeat)
         print(f"single seed form, WeasyPrint only: median {median * 1000:.0f} ms")
-        single = pdf.html_to_pdf(html)
+        single = render.html_to_pdf(html)
         print(f"single seed form: {len(single) / 1024:.0f} KiB")
 
         ids = list(SelfAssessment.objects.order_by("pk").values_list("pk", flat=True))
         batch = ids[: args.forms]
-        title = pdf.batch_title(len(batch), 2022, "bench")
+        title = batch.batch_title(len(batch), 2022, "bench")
         connection.close()
         for label in ("cold pool", "warm pool"):
             target = folder / "batch.pdf"
             started = time.perf_counter()
-            pages = pdf.render_batch(batch, target, title=title)
+            pages = batch.render_batch(batch, target, title=title)
             wall = time.perf_counter() - started
             print(
                 f"batch of {len(batch)} forms, {label}: {wall:.2f} s wall, {pages} pages, "
                 f"{target.stat().st_size / 1024 / 1024:.1f} MiB  [target ≤ 7 s]"
             )
         started = time.perf_counter()
-        pdf.render_batch(batch, folder / "batch1.pdf", title=title, workers=1)
+        batch.render_batch(batch, folder / "batch1.pdf", title=title, workers=1)
         print(f"batch of {len(batch)} forms, one process: {time.perf_counter() - started:.2f} s wall")
 
-        pool = pdf.worker_pool(pdf.pdf_workers())
+        pool = batch.worker_pool(batch.pdf_workers())
         workers = list(pool._processes)
         for size in (len(batch) // 2, len(batch), len(ids)):
-            pdf.render_batch(ids[:size], folder / "memory.pdf", title=title)
+            batch.render_batch(ids[:size], folder / "memory.pdf", title=title)
             rss = [rss_kib(pid) // 1024 for pid in workers]
             print(
                 f"memory after a batch of {size:>3} forms: parent {rss_kib(os.getpid()) // 1024} MiB, "
                 f"workers {rss} MiB (peak {[rss_kib(pid, 'VmHWM') // 1024 for pid in workers]} MiB)"
             )
 
-        whole = pdf.Renderer.__new__(pdf.Renderer)
-        fonts, pdf.subset_fonts = pdf.subset_fonts, dict  # the configured family as installed, no pre-subset
+        whole = render.Renderer.__new__(render.Renderer)
+        fonts, fonts.subset_fonts = fonts.subset_fonts, dict  # the configured family as installed, no pre-subset
         try:
             whole.__init__()
         finally:
-            pdf.subset_fonts = fonts
+            fonts.subset_fonts = fonts
         differing, largest = compare_pictures(single, whole.write_pdf(html), folder)
         print(
             f"pre-subset fonts vs whole system fonts, page 1 at 100 dpi: {differing} pixels differ "
@@ -147,7 +148,7 @@ def main():
         )
         median, _worst = median_time(lambda: whole.write_pdf(html), max(5, args.repeat // 3))
         print(f"single seed form with the whole system fonts: median {median * 1000:.0f} ms")
-        pdf.shutdown_pool()
+        batch.shutdown_pool()
 
 
 if __name__ == "__main__":

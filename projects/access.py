@@ -14,6 +14,8 @@ Two layers, so that views and the workflow can tell "not your role" from "not no
 `can_edit` / `can_review` / `can_reopen` add the state the action needs.
 """
 
+from collections.abc import Sequence
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -142,6 +144,22 @@ def unit_forms(assessments: QuerySet[SelfAssessment], unit: Unit) -> QuerySet[Se
 def can_create(user: Person) -> bool:
     """新建 and import write forms: only a preparer of some 实施单位 (or a superuser)."""
     return _is_superuser(user) or is_preparer(user)
+
+
+def printable_forms(user: Person, unit: Unit, year: int, statuses: Sequence[str] = ()) -> QuerySet[SelfAssessment]:
+    """The forms of `unit` for `year` that `user` may print together (批量打印), in filing order (unit, project).
+
+    An 实施单位 covers its own projects; a 主管部门 covers the projects it supervises and those of its
+    实施单位. Empty statuses means every status. Nothing outside visible_assessments(user), ever.
+    """
+    qs = unit_forms(visible_assessments(user).filter(year=year), unit)
+    if statuses:
+        qs = qs.filter(status__in=list(statuses))
+    return qs.order_by("project__implementing_unit__name", "project__name", "pk")
+
+
+def printable_ids(user: Person, unit: Unit, year: int, statuses: Sequence[str] = ()) -> list[int]:
+    return list(printable_forms(user, unit, year, statuses).values_list("pk", flat=True).distinct())
 
 
 def preparer_units(user: Person) -> QuerySet[Unit]:

@@ -53,7 +53,7 @@ from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml import DEFUSEDXML
 
-from . import checks, interchange, schema, scoring, validation
+from . import checks, interchange, official_sheet, schema, scoring, validation
 from .evaluation import Rulebook
 from .interchange import ImportRefused
 from .models import Indicator, SelfAssessment
@@ -284,12 +284,9 @@ def _form_sheet(assessment: SelfAssessment, rules: scoring.Rules | Rulebook) -> 
     indicators = list(assessment.indicators.all())
     result = evaluate_assessment(assessment, rules, funding_lines=lines.values(), indicators=indicators)
     total = lines.get("total")
-    if assessment.printed_execution_rate:
-        rate_cell = assessment.printed_execution_rate
-    elif result.execution_rate is not None:
-        rate_cell = result.execution_rate / scoring.HUNDRED
-    else:
-        rate_cell = None
+    rate_cell = official_sheet.rate_cell(assessment, result)
+    if isinstance(rate_cell, Decimal):
+        rate_cell /= scoring.HUNDRED  # the cell's number format shows it as a percentage
     weights = [row.weight for row in indicators if row.weight is not None]
     if assessment.funding_weight is not None:
         weights.append(assessment.funding_weight)
@@ -311,7 +308,7 @@ def _form_sheet(assessment: SelfAssessment, rules: scoring.Rules | Rulebook) -> 
         goal_actual=assessment.goal_actual,
         indicators=indicators,
         total_weight=sum(weights, scoring.ZERO) if weights else None,
-        total_cell=assessment.printed_total or result.entered_total,
+        total_cell=official_sheet.total_cell(assessment, result),
         computed=result,
     )
 

@@ -1,4 +1,4 @@
-"""The official form as a PDF (projects.pdf): what it prints, how it pages, what it may fetch, how it looks."""
+"""The official form as a PDF (projects.printing, projects.official_sheet): what it prints, how it pages, what it may fetch, how it looks."""
 
 import io
 import os
@@ -16,9 +16,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from pypdf import PdfReader
 
-from projects import interchange, pdf
+from projects import interchange, official_sheet
 from projects.evaluation import evaluate_assessment, rules_for_year
 from projects.models import FundingLine, Indicator, SelfAssessment
+from projects.printing import fetcher, fonts, render
 from projects.templatetags.official_form import figure
 
 from .factories import AssessmentFactory, complete_assessment
@@ -53,7 +54,9 @@ def squeeze(text: str) -> str:
 def sheet_of(assessment):
     funding = list(assessment.funding_lines.all())
     indicators = list(assessment.indicators.order_by("position", "id"))
-    return pdf.build_sheet(assessment, funding, indicators, evaluate_assessment(assessment, rules_for_year(2023)))
+    return official_sheet.build_sheet(
+        assessment, funding, indicators, evaluate_assessment(assessment, rules_for_year(2023))
+    )
 
 
 def approve(assessment, when=datetime(2023, 3, 1, 2, 0, tzinfo=UTC)):
@@ -150,10 +153,10 @@ def test_cells_print_what_the_unit_declared_and_notes_state_the_computed_figures
 
 def test_a_form_without_a_printed_rate_prints_the_computed_one_and_no_notes(assessment):
     sheet = sheet_of(assessment)
-    assert sheet.funding[0].rate == pdf.Figure("100%")
-    assert sheet.funding[0].score == pdf.Figure("10")
-    assert sheet.total == pdf.Figure("100")
-    assert sheet.weights_total == pdf.Figure("100")
+    assert sheet.funding[0].rate == official_sheet.Figure("100%")
+    assert sheet.funding[0].score == official_sheet.Figure("10")
+    assert sheet.total == official_sheet.Figure("100")
+    assert sheet.weights_total == official_sheet.Figure("100")
     assert sheet.notes == []
 
 
@@ -172,7 +175,7 @@ def test_total_note_when_the_entered_funding_score_is_not_the_computed_one(asses
     FundingLine.objects.filter(assessment=assessment, source="total").update(executed=D(50))
     FundingLine.objects.filter(assessment=assessment, source="current_appropriation").update(executed=D(50))
     sheet = sheet_of(assessment)  # 50 % executed: 5 points, the unit entered 10
-    assert sheet.funding[0].score == pdf.Figure("10", 1)
+    assert sheet.funding[0].score == official_sheet.Figure("10", 1)
     assert (sheet.total.text, sheet.total.note) == ("100", 2)
     assert "95" in sheet.notes[1]
 
@@ -209,41 +212,47 @@ def test_level1_and_level2_cells_merge_over_their_rows_in_source_order(assessmen
 
 
 def test_the_mark_follows_the_status(assessment):
-    assert pdf.mark_for(assessment) == "草稿"
+    assert official_sheet.mark_for(assessment) == "草稿"
     assessment.status = "submitted"
-    assert pdf.mark_for(assessment) == "未审核"
+    assert official_sheet.mark_for(assessment) == "未审核"
     assessment.status = "returned"
-    assert pdf.mark_for(assessment) == "草稿"
+    assert official_sheet.mark_for(assessment) == "草稿"
     assessment.status = "approved"
-    assert pdf.mark_for(assessment) == ""
+    assert official_sheet.mark_for(assessment) == ""
 
 
 def test_ordinary_figures_print_as_they_are_and_long_ones_smaller_or_broken(db, demo_document):
     for form in import_seeds(demo_document):  # every seed figure keeps the table's size, on one line
         assert [f for f in all_figures(sheet_of(form)) if f.fit or f.break_at] == [], form.project.name
-    assert pdf.fit_figure("44.32", pdf.ROOM_BUDGET) == pdf.Figure("44.32")
-    assert pdf.fit_figure("123456789", pdf.ROOM_BUDGET) == pdf.Figure("123456789")  # 9 digits: as they are
-    smaller = pdf.fit_figure("999999999999.99", pdf.ROOM_BUDGET)
+    assert official_sheet.fit_figure("44.32", official_sheet.ROOM_BUDGET) == official_sheet.Figure("44.32")
+    assert official_sheet.fit_figure("123456789", official_sheet.ROOM_BUDGET) == official_sheet.Figure(
+        "123456789"
+    )  # 9 digits: as they are
+    smaller = official_sheet.fit_figure("999999999999.99", official_sheet.ROOM_BUDGET)
     assert smaller.fit.startswith("num-s") and not smaller.break_at  # smaller, on one line
-    widest = pdf.fit_figure("99999999999999.9999", pdf.ROOM_BUDGET)  # 14 integer digits, 4 decimals
+    widest = official_sheet.fit_figure(
+        "99999999999999.9999", official_sheet.ROOM_BUDGET
+    )  # 14 integer digits, 4 decimals
     assert widest.fit.startswith("num-s") and widest.break_at == 14  # broken before the decimal point
     # A 注N mark that does not fit beside a figure goes under it; the figure keeps its size.
-    assert pdf.fit_figure("94", pdf.ROOM_NARROW, 3) == pdf.Figure("94", 3)
-    assert pdf.fit_figure("100", pdf.ROOM_NARROW, 2) == pdf.Figure("100", 2, "", 3)
-    assert "num-wrap" in pdf.fit_figure("百分之四十五点八七", pdf.ROOM_NARROW).fit  # no safe break: wraps
+    assert official_sheet.fit_figure("94", official_sheet.ROOM_NARROW, 3) == official_sheet.Figure("94", 3)
+    assert official_sheet.fit_figure("100", official_sheet.ROOM_NARROW, 2) == official_sheet.Figure("100", 2, "", 3)
+    assert (
+        "num-wrap" in official_sheet.fit_figure("百分之四十五点八七", official_sheet.ROOM_NARROW).fit
+    )  # no safe break: wraps
 
 
 def test_a_figure_prints_escaped_with_its_break_and_its_mark():
-    assert figure(pdf.Figure("<b>1", 2)) == '&lt;b&gt;1<sup class="official-note-mark">注2</sup>'
-    assert figure(pdf.Figure("12.5", None, "num-s1", 2)) == '<span class="num-line">12</span>.5'
-    mark_under = figure(pdf.Figure("100", 2, "", 3))
+    assert figure(official_sheet.Figure("<b>1", 2)) == '&lt;b&gt;1<sup class="official-note-mark">注2</sup>'
+    assert figure(official_sheet.Figure("12.5", None, "num-s1", 2)) == '<span class="num-line">12</span>.5'
+    mark_under = figure(official_sheet.Figure("100", 2, "", 3))
     assert mark_under == '<span class="num-line">100</span><sup class="official-note-mark">注2</sup>'
 
 
 def test_the_grid_in_mm_is_the_grid_of_the_stylesheet():
     css = Path(finders.find("pdf/official_table.css")).read_text()
     percents = [float(p) for p in re.findall(r"\.oc-[\w-]+ \{ width: ([\d.]+)%; \}", css)]
-    assert [p * 180 / 100 for p in percents] == pytest.approx(pdf.GRID_MM, abs=0.05)
+    assert [p * 180 / 100 for p in percents] == pytest.approx(official_sheet.GRID_MM, abs=0.05)
 
 
 # --- the PDF ----------------------------------------------------------------------------------------------
@@ -251,7 +260,7 @@ def test_the_grid_in_mm_is_the_grid_of_the_stylesheet():
 
 def test_the_pdf_text_holds_every_field_of_the_form(db, demo_document):
     assessment = seed(demo_document, "综合党委经费")
-    text = squeeze("".join(pages_text(pdf.render_assessment(assessment))))
+    text = squeeze("".join(pages_text(render.render_assessment(assessment))))
     project = assessment.project
     for value in (
         "财政项目支出绩效自评表",
@@ -304,7 +313,7 @@ def test_the_pdf_text_holds_every_field_of_the_form(db, demo_document):
 
 def test_an_ordinary_form_fits_one_a4_page(db, demo_document, project):
     for assessment in import_seeds(demo_document):
-        reader = PdfReader(io.BytesIO(pdf.render_assessment(assessment)))
+        reader = PdfReader(io.BytesIO(render.render_assessment(assessment)))
         assert len(reader.pages) == 1, assessment.project.name
         box = reader.pages[0].mediabox
         assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4 portrait in points
@@ -324,11 +333,11 @@ def test_an_ordinary_form_fits_one_a4_page(db, demo_document, project):
             deviation="进一步加强管理。" * 2,
         )
     assert busy.indicators.count() == 15
-    assert len(pages_text(pdf.render_assessment(busy))) == 1
+    assert len(pages_text(render.render_assessment(busy))) == 1
 
 
 def test_a_long_form_flows_with_the_header_repeated_and_no_row_cut(db, project):
-    texts = pages_text(pdf.render_assessment(long_assessment(project)))
+    texts = pages_text(render.render_assessment(long_assessment(project)))
     assert len(texts) >= 3
     for number, text in enumerate(texts, start=1):
         assert "一级指标" in text, f"page {number} lacks the indicator header"
@@ -350,13 +359,13 @@ def test_fourteen_digit_amounts_print_inside_their_cells(db, project):
     )
     rows = {
         str(line.get_source_display()): tuple(
-            pdf._as_written(getattr(line, name)) for name in ("initial_budget", "annual_budget", "executed")
+            official_sheet._as_written(getattr(line, name)) for name in ("initial_budget", "annual_budget", "executed")
         )
         for line in form.funding_lines.all()
     }
     assert rows["年度资金总额"] == ("999999999999.99", "999999999999.99", "888888888888.88")
     assert rows["上年结转资金"] == ("99999999999999.9", "12345678901234.5", "88888888888888")
-    assert amounts_not_inside_their_cells(pdf.render_assessment(form), rows) == []
+    assert amounts_not_inside_their_cells(render.render_assessment(form), rows) == []
 
 
 def test_the_widest_amounts_the_fields_hold_print_inside_their_cells(assessment):
@@ -368,8 +377,10 @@ def test_the_widest_amounts_the_fields_hold_print_inside_their_cells(assessment)
     ]
     indicators = list(assessment.indicators.all())
     evaluation = evaluate_assessment(assessment, rules_for_year(2023), funding_lines=lines, indicators=indicators)
-    with translation.override(pdf.PDF_LANGUAGE):
-        content = pdf.html_to_pdf(pdf.document_html([pdf.build_sheet(assessment, lines, indicators, evaluation)]))
+    with translation.override(render.PDF_LANGUAGE):
+        content = render.html_to_pdf(
+            render.document_html([official_sheet.build_sheet(assessment, lines, indicators, evaluation)])
+        )
     rows = {str(label): (str(widest), str(widest), str(other)) for label in FundingLine.Source.labels}
     assert amounts_not_inside_their_cells(content, rows) == []
 
@@ -384,7 +395,7 @@ def test_the_goals_header_stays_with_the_start_of_its_text(db, project, sentence
         goal_actual="开篇完成：" + "已完成各项工作任务。" * sentences,
     )
     assert sheet_of(form).goals_flow == (page == 0)
-    content = pdf.render_assessment(form)
+    content = render.render_assessment(form)
     texts = [squeeze(text) for text in pages_text(content)]
     assert "年度资金总额" in texts[0]
     assert [number for number, text in enumerate(texts) if "预期目标" in text and "实际完成情况" in text] == [page]
@@ -403,23 +414,23 @@ def test_the_goals_header_stays_with_the_start_of_its_text(db, project, sentence
 def test_only_goals_longer_than_a_page_flow(db, demo_document):
     for form in import_seeds(demo_document):
         assert not sheet_of(form).goals_flow, form.project.name
-    assert not pdf.goals_too_long_for_a_page("按计划推进各项工作。" * 125, "")
-    assert pdf.goals_too_long_for_a_page("", "已完成各项工作任务。" * 150)
-    assert pdf.goals_too_long_for_a_page("一、\n" * 60, "")  # every line break of the text counts
+    assert not official_sheet.goals_too_long_for_a_page("按计划推进各项工作。" * 125, "")
+    assert official_sheet.goals_too_long_for_a_page("", "已完成各项工作任务。" * 150)
+    assert official_sheet.goals_too_long_for_a_page("一、\n" * 60, "")  # every line break of the text counts
 
 
 def test_drafts_and_submitted_forms_carry_a_mark_and_approved_ones_the_approval_date(assessment):
-    assert "草稿" in pages_text(pdf.render_assessment(assessment))[0]
+    assert "草稿" in pages_text(render.render_assessment(assessment))[0]
     SelfAssessment.objects.filter(pk=assessment.pk).update(status="submitted")
     assessment.refresh_from_db()
-    assert "未审核" in pages_text(pdf.render_assessment(assessment))[0]
-    text = pages_text(pdf.render_assessment(approve(assessment)))[0]
+    assert "未审核" in pages_text(render.render_assessment(assessment))[0]
+    text = pages_text(render.render_assessment(approve(assessment)))[0]
     assert "草稿" not in text and "未审核" not in text
     assert "审核通过日期：2023年3月1日" in squeeze(text)  # 02:00 UTC is 10:00 in Asia/Shanghai
 
 
 def test_the_pdf_has_a_title_and_metadata_and_real_text(assessment):
-    reader = PdfReader(io.BytesIO(pdf.render_assessment(assessment)))
+    reader = PdfReader(io.BytesIO(render.render_assessment(assessment)))
     meta = reader.metadata
     assert meta.title == f"财政项目支出绩效自评表 · {assessment.project.name}（2023 年度）"
     assert meta.author == assessment.project.implementing_unit.name
@@ -438,7 +449,7 @@ def test_the_pdf_is_chinese_whatever_the_interface_language(assessment, settings
     from django.utils import translation
 
     with translation.override("en"):
-        text = squeeze(pages_text(pdf.render_assessment(assessment))[0])
+        text = squeeze(pages_text(render.render_assessment(assessment))[0])
     assert "财政项目支出绩效自评表" in text and "年度资金总额" in text
 
 
@@ -446,35 +457,35 @@ def test_queries_do_not_grow_with_the_indicators(db, project, django_assert_num_
     small = complete_assessment(project)
     big = long_assessment(AssessmentFactory(year=2021).project, rows=40)
     with django_assert_num_queries(4) as small_queries:
-        pdf.render_assessment(small)
+        render.render_assessment(small)
     with django_assert_num_queries(4):
-        pdf.render_assessment(big)
+        render.render_assessment(big)
     assert "projects_indicator" in " ".join(q["sql"] for q in small_queries.captured_queries)
 
 
 def test_harfbuzz_subsets_the_fonts():
     # Without libharfbuzz-subset0 WeasyPrint falls back to fontTools: seconds per CJK form.
-    assert pdf.harfbuzz_subset_available()
+    assert render.harfbuzz_subset_available()
 
 
 def test_the_configured_font_family_is_used(assessment, settings):
     settings.PERFEVAL_PDF_FONT_FAMILY = '"Noto Sans CJK SC"'
-    pdf.reset_renderer()
+    render.reset_renderer()
     try:
-        reader = PdfReader(io.BytesIO(pdf.render_assessment(assessment)))
-        assert pdf.configured_families() == ["Noto Sans CJK SC"]
-        assert pdf.renderer().fonts  # the sans face was pre-subset too
+        reader = PdfReader(io.BytesIO(render.render_assessment(assessment)))
+        assert fonts.configured_families() == ["Noto Sans CJK SC"]
+        assert render.renderer().fonts  # the sans face was pre-subset too
         assert squeeze(reader.pages[0].extract_text()).startswith("财政项目支出绩效自评表")
     finally:
         settings.PERFEVAL_PDF_FONT_FAMILY = '"Noto Serif CJK SC", "Noto Serif CJK"'
-        pdf.reset_renderer()
+        render.reset_renderer()
 
 
 @pytest.mark.parametrize("value", ['"Noto"; } body { display: none', "url(file:///etc/passwd)", ""])
 def test_a_font_family_setting_that_is_not_a_family_list_is_refused(settings, value):
     settings.PERFEVAL_PDF_FONT_FAMILY = value
     with pytest.raises(ValueError, match="PERFEVAL_PDF_FONT_FAMILY"):
-        pdf.configured_families()
+        fonts.configured_families()
 
 
 # --- safety: the renderer reads nothing but our own static files -----------------------------------------
@@ -495,15 +506,15 @@ def no_reads(monkeypatch):
         raise AssertionError(f"the renderer tried to fetch {args[1:]!r}")
 
     monkeypatch.setattr(request.OpenerDirector, "open", refuse)
-    pdf.renderer()  # prepared beforehand: it fetches our own pre-subset fonts once per process
+    render.renderer()  # prepared beforehand: it fetches our own pre-subset fonts once per process
     seen = []
-    resolve = pdf.resolve_static_url
+    resolve = fetcher.resolve_static_url
 
     def spy(url):
         seen.append(url)
         return resolve(url)
 
-    monkeypatch.setattr(pdf, "resolve_static_url", spy)
+    monkeypatch.setattr(fetcher, "resolve_static_url", spy)
     return seen
 
 
@@ -513,7 +524,7 @@ def test_form_text_is_printed_as_text_and_makes_the_renderer_fetch_nothing(asses
     )
     Indicator.objects.filter(assessment=assessment, position=1).update(name='<img src="/etc/passwd">')
     assessment.refresh_from_db()
-    text = squeeze(pages_text(pdf.render_assessment(assessment))[0])
+    text = squeeze(pages_text(render.render_assessment(assessment))[0])
     assert squeeze('<img src="file:///etc/passwd">') in text  # escaped: shown, not obeyed
     assert squeeze('<img src="/etc/passwd">') in text
     assert "root:" not in text
@@ -521,7 +532,7 @@ def test_form_text_is_printed_as_text_and_makes_the_renderer_fetch_nothing(asses
 
 
 def test_even_markup_reaching_the_renderer_cannot_read_a_file_or_an_address(db, no_reads):
-    content = pdf.html_to_pdf(f"<html><body><p>安全</p>{HOSTILE}<img src='/static/pdf/print.css'></body></html>")
+    content = render.html_to_pdf(f"<html><body><p>安全</p>{HOSTILE}<img src='/static/pdf/print.css'></body></html>")
     text = "".join(pages_text(content))
     assert "安全" in text and "root:" not in text
     assert no_reads  # every resource went through the restricted fetcher, which refused or served static
@@ -545,15 +556,15 @@ def test_even_markup_reaching_the_renderer_cannot_read_a_file_or_an_address(db, 
     ],
 )
 def test_the_fetcher_refuses_anything_but_our_static_files(url):
-    with pytest.raises(pdf.FetchRefused):
-        pdf.resolve_static_url(url)
+    with pytest.raises(fetcher.FetchRefused):
+        fetcher.resolve_static_url(url)
 
 
 def test_the_fetcher_serves_our_static_files():
-    assert pdf.resolve_static_url("https://perfeval.invalid/static/pdf/print.css") == Path(
+    assert fetcher.resolve_static_url("https://perfeval.invalid/static/pdf/print.css") == Path(
         finders.find("pdf/print.css")
     )
-    response = pdf.static_only_fetcher().fetch("https://perfeval.invalid/static/pdf/ua.css")
+    response = fetcher.static_only_fetcher().fetch("https://perfeval.invalid/static/pdf/ua.css")
     assert response.content_type == "text/css"
     assert b"table-header-group" in response.read()
 
@@ -571,7 +582,9 @@ def test_our_user_agent_stylesheet_covers_every_element_the_pdf_uses(db, demo_do
     forms = import_seeds(demo_document, ["社区党校"])  # with notes
     parser = _Tags()
     parser.feed(
-        pdf.official_html(pdf.forms_queryset(SelfAssessment.objects.filter(pk=forms[0].pk)), rules_for_year(2023))
+        render.official_html(
+            official_sheet.forms_queryset(SelfAssessment.objects.filter(pk=forms[0].pk)), rules_for_year(2023)
+        )
     )
     parser.feed(render_to_string("pdf/colgroup.html"))
     ua = Path(finders.find("pdf/ua.css")).read_text()
@@ -602,7 +615,7 @@ def reference_form(demo_document):
 def test_a_seed_form_looks_like_the_reference_picture(db, demo_document, tmp_path):
     from PIL import Image, ImageChops
 
-    picture = rasterize(pdf.render_assessment(reference_form(demo_document)), tmp_path)
+    picture = rasterize(render.render_assessment(reference_form(demo_document)), tmp_path)
     if os.environ.get("PERFEVAL_UPDATE_REFERENCE"):  # after an intended layout change; look at it, then commit
         picture.save(REFERENCE, optimize=True)
     reference = Image.open(REFERENCE).convert("L")
@@ -619,8 +632,8 @@ def test_the_reference_picture_catches_a_layout_change(db, demo_document, tmp_pa
 
     form = reference_form(demo_document)
     # another number style
-    monkeypatch.setattr(pdf, "_as_written", lambda value: "" if value is None else f"{value:.2f}")
-    picture = rasterize(pdf.render_assessment(form), tmp_path)
+    monkeypatch.setattr(official_sheet, "_as_written", lambda value: "" if value is None else f"{value:.2f}")
+    picture = rasterize(render.render_assessment(form), tmp_path)
     difference = ImageChops.difference(picture, Image.open(REFERENCE).convert("L"))
     assert sum(difference.histogram()[64:]) > picture.size[0] * picture.size[1] * 0.002
 
@@ -628,5 +641,5 @@ def test_the_reference_picture_catches_a_layout_change(db, demo_document, tmp_pa
 def test_a_form_just_begun_prints_with_its_blanks(db):
     # A new draft has no funding rows and no indicators yet: it still prints, blanks and all.
     bare = AssessmentFactory(goal_expected="", goal_actual="", amount_unit="元")
-    text = squeeze(pages_text(pdf.render_assessment(bare))[0])
+    text = squeeze(pages_text(render.render_assessment(bare))[0])
     assert "项目资金（元）" in text and "（未填写绩效指标）" in text and "草稿" in text

@@ -9,8 +9,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from pypdf import PdfReader
 
-from projects import pdf, tasks
+from projects import access
 from projects.models import Membership, PrintJob, SelfAssessment
+from projects.printing import batch, tasks
 
 from .factories import AssessmentFactory, ProjectFactory, complete_assessment
 from .test_pdf import import_seeds, long_assessment, pages_text, squeeze
@@ -33,7 +34,7 @@ def test_a_batch_puts_every_form_on_its_own_pages_in_order(db, demo_document, tm
     ids = [form.pk for form in forms]
     calls = []
     target = tmp_path / "batch.pdf"
-    pages = pdf.render_batch(ids, target, title="批量", workers=2, chunk_size=2, progress=lambda *a: calls.append(a))
+    pages = batch.render_batch(ids, target, title="批量", workers=2, chunk_size=2, progress=lambda *a: calls.append(a))
     reader = PdfReader(target)
     assert pages == len(reader.pages) == 9
     for form, text in zip(forms, (page.extract_text() for page in reader.pages), strict=True):
@@ -46,15 +47,15 @@ def test_a_batch_puts_every_form_on_its_own_pages_in_order(db, demo_document, tm
 
 def test_the_worker_processes_print_what_one_process_prints(db, demo_document, tmp_path):
     ids = [form.pk for form in import_seeds(demo_document)[:4]]
-    pdf.render_batch(ids, tmp_path / "pool.pdf", title="t", workers=2, chunk_size=1)
-    pdf.render_batch(ids, tmp_path / "one.pdf", title="t", workers=1)
+    batch.render_batch(ids, tmp_path / "pool.pdf", title="t", workers=2, chunk_size=1)
+    batch.render_batch(ids, tmp_path / "one.pdf", title="t", workers=1)
     assert pages_text((tmp_path / "pool.pdf").read_bytes()) == pages_text((tmp_path / "one.pdf").read_bytes())
 
 
 def test_page_numbers_restart_with_each_form(db, project, unit, tmp_path):
     long = long_assessment(project)
     short = complete_assessment(ProjectFactory(name="短表", implementing_unit=unit))
-    pdf.render_batch([long.pk, short.pk], tmp_path / "b.pdf", title="t", workers=1)
+    batch.render_batch([long.pk, short.pk], tmp_path / "b.pdf", title="t", workers=1)
     texts = [squeeze(t) for t in pages_text((tmp_path / "b.pdf").read_bytes())]
     assert "短表" in texts[-1] and "第1页" in texts[-1]
     assert "第2页" in texts[1]
@@ -67,12 +68,12 @@ def test_the_batch_covers_the_units_forms_the_user_may_see(
     SelfAssessment.objects.filter(pk=mine[1].pk).update(status="approved")
     other = forms_of(other_unit, 1)
     AssessmentFactory(project=mine[0].project, year=2022)  # another year
-    assert pdf.batch_ids(preparer, unit, 2023) == [f.pk for f in mine]
-    assert pdf.batch_ids(preparer, unit, 2023, ["approved"]) == [mine[1].pk]
-    assert pdf.batch_ids(reviewer, department, 2023) == [f.pk for f in mine]
-    assert pdf.batch_ids(outsider, unit, 2023) == []  # another unit's forms: never
-    assert pdf.batch_ids(preparer, other_unit, 2023) == []
-    assert pdf.batch_ids(admin_user, other_unit.parent, 2023) == [other[0].pk]
+    assert access.printable_ids(preparer, unit, 2023) == [f.pk for f in mine]
+    assert access.printable_ids(preparer, unit, 2023, ["approved"]) == [mine[1].pk]
+    assert access.printable_ids(reviewer, department, 2023) == [f.pk for f in mine]
+    assert access.printable_ids(outsider, unit, 2023) == []  # another unit's forms: never
+    assert access.printable_ids(preparer, other_unit, 2023) == []
+    assert access.printable_ids(admin_user, other_unit.parent, 2023) == [other[0].pk]
 
 
 def test_a_small_batch_is_printed_at_once(db, unit, preparer):
@@ -93,7 +94,7 @@ def test_a_large_batch_runs_in_the_background_and_reports_progress(
 ):
     forms_of(unit, tasks.INLINE_LIMIT + 2)
     seen = []
-    render = pdf.render_batch
+    render = batch.render_batch
 
     def watched(ids, target, **kwargs):
         def progress(done, total):
@@ -103,7 +104,7 @@ def test_a_large_batch_runs_in_the_background_and_reports_progress(
         kwargs_progress = kwargs.pop("progress")
         return render(ids, target, progress=progress, workers=1, **kwargs)
 
-    monkeypatch.setattr(pdf, "render_batch", watched)
+    monkeypatch.setattr(batch, "render_batch", watched)
     with django_capture_on_commit_callbacks(execute=True):
         result = tasks.request_batch(preparer, unit, 2023, ["draft"])
     job = result.job
@@ -133,7 +134,7 @@ def test_a_failed_render_marks_the_job_failed_without_a_file(db, unit, preparer,
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(pdf, "render_batch", broken)
+    monkeypatch.setattr(batch, "render_batch", broken)
     assert tasks.run_print_job.call(job.pk) == 0
     job.refresh_from_db()
     assert (job.status, job.error, bool(job.file)) == ("failed", "error", False)
@@ -191,11 +192,11 @@ def test_a_worker_that_dies_fails_its_batch_and_the_next_batch_gets_fresh_worker
     from concurrent.futures.process import BrokenProcessPool
 
     ids = [form.pk for form in import_seeds(demo_document)[:4]]
-    pool = pdf.worker_pool(2)
+    pool = batch.worker_pool(2)
     pool.submit(pow, 2, 2).result()  # the workers are up
     for pid in list(pool._processes):
         os.kill(pid, signal.SIGKILL)
     with pytest.raises(BrokenProcessPool):
-        pdf.render_batch(ids, tmp_path / "a.pdf", title="t", workers=2, chunk_size=1)
-    assert pdf.render_batch(ids, tmp_path / "b.pdf", title="t", workers=2, chunk_size=1) == 4
-    assert pdf.worker_pool(2) is not pool
+        batch.render_batch(ids, tmp_path / "a.pdf", title="t", workers=2, chunk_size=1)
+    assert batch.render_batch(ids, tmp_path / "b.pdf", title="t", workers=2, chunk_size=1) == 4
+    assert batch.worker_pool(2) is not pool

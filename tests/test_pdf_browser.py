@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from projects import tasks
+from projects.printing import tasks
 
 from .conftest import screenshot
 from .test_pdf_batch import forms_of

@@ -7,8 +7,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from pypdf import PdfReader
 
-from projects import tasks
 from projects.models import PrintJob
+from projects.printing import tasks
 
 from .factories import AssessmentFactory, ProjectFactory, complete_assessment
 from .test_pdf import long_assessment, pages_text, squeeze

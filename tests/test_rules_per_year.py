@@ -8,9 +8,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from projects import checks, editing, evaluation, interchange, pdf, rulesets, scoring, workflow
+from projects import checks, editing, evaluation, interchange, official_sheet, rulesets, scoring, workflow
 from projects.evaluation import Rulebook, evaluate_assessment
 from projects.models import Reevaluation, ScoringRules, SelfAssessment, StoredEvaluation
+from projects.printing import render
 
 from .factories import ProjectFactory, complete_assessment, stored_evaluation
 from .test_assessment_editing import add_row, bind, post_data
@@ -26,7 +27,9 @@ def stored_values(assessment) -> dict:
 
 
 def official_html(assessment) -> str:
-    return pdf.official_html(pdf.forms_queryset(SelfAssessment.objects.filter(pk=assessment.pk)), Rulebook())
+    return render.official_html(
+        official_sheet.forms_queryset(SelfAssessment.objects.filter(pk=assessment.pk)), Rulebook()
+    )
 
 
 def change_rules(user, year, capture, **values):

@@ -1,10 +1,10 @@
-"""The official table of a form as rows and merged cells (projects.pdf.build_sheet), for the shared partial."""
+"""The official table of a form as rows and merged cells (projects.official_sheet), for the shared partial."""
 
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from .. import pdf
+from .. import official_sheet as sheets
 
 register = template.Library()
 
@@ -12,13 +12,13 @@ register = template.Library()
 @register.simple_tag
 def official_sheet(assessment, funding, indicators, evaluation):
     """{% official_sheet assessment funding indicators evaluation as sheet %}"""
-    return pdf.build_sheet(assessment, funding, indicators, evaluation)
+    return sheets.build_sheet(assessment, funding, indicators, evaluation)
 
 
 @register.simple_tag
-def figure(value: pdf.Figure):
-    """{% figure row.rate %}: a number cell's text, on two lines when projects.pdf.fit_figure breaks it, and its
-    注N mark. The cell carries `value.fit` as a class (its size)."""
+def figure(value: sheets.Figure):
+    """{% figure row.rate %}: a number cell's text, on two lines when official_sheet.fit_figure breaks it, and its 注N
+    mark. The cell carries `value.fit` as a class (its size)."""
     if value.break_at:
         text = format_html(
             '<span class="num-line">{}</span>{}', value.text[: value.break_at], value.text[value.break_at :]

@@ -1,7 +1,7 @@
 """打印: the official form as a PDF, one form or a whole unit's year.
 
 Thin views: the first line fetches through projects.access (404 outside the user's units), then one service
-call (projects.pdf / projects.tasks), then the response. A batch covers only access.visible_units and, within
+call (projects.printing), then the response. A batch covers only access.visible_units and, within
 them, only forms access.visible_assessments allows; a batch job is its requester's alone.
 """
 
@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import access, pdf, tasks
+from .. import access
 from ..models import PrintJob, SelfAssessment, Unit
+from ..printing import tasks
+from ..printing.render import render_assessment
 
 RECENT_JOBS = 10
 
@@ -32,7 +34,7 @@ def pdf_response(content: bytes, filename: str) -> HttpResponse:
 @require_GET
 def assessment_pdf(request, pk):
     assessment = access.get_assessment(request.user, pk)
-    content = pdf.render_assessment(assessment)
+    content = render_assessment(assessment)
     filename = f"{assessment.project.name}_{assessment.year}_绩效自评表.pdf"
     return pdf_response(content, filename)
 

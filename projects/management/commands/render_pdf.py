@@ -4,8 +4,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects import access, pdf
+from projects import access
 from projects.models import SelfAssessment, Unit
+from projects.printing import batch, fonts, render
 
 
 class Command(BaseCommand):
@@ -54,8 +55,8 @@ class Command(BaseCommand):
         def progress(done, total):
             self.stderr.write(f"\r{done} / {total}", ending="")
 
-        pages = pdf.render_batch(
-            ids, output, title=pdf.batch_title(len(ids), year, unit or ""), progress=progress, workers=workers
+        pages = batch.render_batch(
+            ids, output, title=batch.batch_title(len(ids), year, unit or ""), progress=progress, workers=workers
         )
         self.stderr.write("\r", ending="")
         self.stdout.write(
@@ -64,14 +65,16 @@ class Command(BaseCommand):
         return None
 
     def _check(self):
-        fast = pdf.harfbuzz_subset_available()
+        fast = render.harfbuzz_subset_available()
         state = "可用" if fast else "不可用（请安装 libharfbuzz-subset0，否则每份表需数秒）"
         self.stdout.write(f"HarfBuzz 子集化：{state}")
-        fonts = pdf.subset_fonts()
-        family = pdf.configured_families()[0]
-        if fonts:
-            self.stdout.write(f"字体“{family}”：已就绪（预子集化 {len(fonts)} 种字重，缓存于 {pdf.font_cache_dir()}）")
+        subsets = fonts.subset_fonts()
+        family = fonts.configured_families()[0]
+        if subsets:
+            self.stdout.write(
+                f"字体“{family}”：已就绪（预子集化 {len(subsets)} 种字重，缓存于 {fonts.font_cache_dir()}）"
+            )
         else:
             self.stdout.write(f"字体“{family}”：未找到或无法子集化，将使用系统替代字体")
-        if not fast or not fonts:
+        if not fast or not subsets:
             raise CommandError("PDF 打印环境不完整（见上）")

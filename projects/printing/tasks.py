@@ -2,7 +2,7 @@
 
 settings.TASKS stores tasks in the database (django_tasks_db); `manage.py db_worker` runs them (`make run`
 starts one). A batch is a PrintJob row: the request records what to print, the task renders it in chunks
-(projects.pdf.render_batch) and writes its progress to the row, which the page polls.
+(projects.printing.batch.render_batch) and writes its progress to the row, which the page polls.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import pdf
-from .models import PrintJob, Unit
-from .refusals import Refused
+from .. import access
+from ..models import PrintJob, Unit
+from ..refusals import Refused
+from . import batch
 
 logger = logging.getLogger(__name__)
 
@@ -60,14 +61,14 @@ def batch_filename(unit: Unit, year: int) -> str:
 
 def request_batch(user, unit: Unit, year: int, statuses) -> BatchRequest:
     """Print every form of `unit` for `year` (with these statuses) that `user` may see."""
-    ids = pdf.batch_ids(user, unit, year, statuses)
+    ids = access.printable_ids(user, unit, year, statuses)
     if not ids:
         raise NothingToPrint(unit, year)
-    title = pdf.batch_title(len(ids), year, unit.name)
+    title = batch.batch_title(len(ids), year, unit.name)
     if len(ids) <= INLINE_LIMIT:
         buffer = io.BytesIO()
         # In the web process: one process renders (no pool), the request holds at most INLINE_LIMIT forms.
-        pdf.render_batch(ids, buffer, title=title, workers=1)
+        batch.render_batch(ids, buffer, title=title, workers=1)
         return BatchRequest(pdf=buffer.getvalue(), filename=batch_filename(unit, year))
     purge_old_jobs()
     job = PrintJob.objects.create(requested_by=user, unit=unit, year=year, statuses=sorted(statuses), total=len(ids))
@@ -97,7 +98,7 @@ def run_print_job(job_id: int) -> int:
         return 0  # already taken (a task delivered twice) or removed
     job = PrintJob.objects.select_related("requested_by", "unit").get(pk=job_id)
     try:
-        ids = pdf.batch_ids(job.requested_by, job.unit, job.year, job.statuses)
+        ids = access.printable_ids(job.requested_by, job.unit, job.year, job.statuses)
         if not ids:
             raise NothingToPrint(job.unit, job.year)
         PrintJob.objects.filter(pk=job_id).update(total=len(ids), done=0)
@@ -106,8 +107,8 @@ def run_print_job(job_id: int) -> int:
             PrintJob.objects.filter(pk=job_id).update(done=done, total=total)
 
         with tempfile.TemporaryFile(suffix=".pdf") as stream:
-            pages = pdf.render_batch(
-                ids, stream, title=pdf.batch_title(len(ids), job.year, job.unit.name), progress=progress
+            pages = batch.render_batch(
+                ids, stream, title=batch.batch_title(len(ids), job.year, job.unit.name), progress=progress
             )
             stream.seek(0)
             job.file.save(f"{uuid.uuid4().hex}.pdf", File(stream), save=False)
