@@ -4,7 +4,7 @@
 
 For each size: the summary page (median wall time of a full request through the test client, and its number
 of queries, which must not change with the size), the .xlsx of the summary, the export of every form to one
-workbook (one sheet each, capped at projects.excel.MAX_SHEETS), and reading that workbook back (the import's
+workbook (one sheet each, capped at projects.excel.reader.MAX_SHEETS), and reading that workbook back (the import's
 checks, without writing). Runs against a throwaway SQLite database in a temporary folder (migrate + the nine
 seed forms copied up to the size), never the project's own database.
 """
@@ -60,7 +60,8 @@ def main():
         from django.test import Client
         from django.test.utils import CaptureQueriesContext
 
-        from projects import excel, reports
+        from projects import reports
+        from projects.excel import reader, writer
         from projects.models import SelfAssessment
 
         admin = get_user_model().objects.get(username="admin")
@@ -77,9 +78,9 @@ def main():
                 client.get("/reports/summary/")
             page, _ = timed(lambda: client.get("/reports/summary/"), args.repeat)
             summary_xlsx, _ = timed(lambda: client.get("/reports/summary.xlsx"), args.repeat)
-            sample = SelfAssessment.objects.order_by("pk")[: excel.MAX_SHEETS]
-            export, data = timed(lambda s=sample: excel.export_workbook(excel.prepared(s)), max(1, args.repeat // 2))
-            read, documents = timed(lambda d=data: excel.read_workbook(io.BytesIO(d)), max(1, args.repeat // 2))
+            sample = SelfAssessment.objects.order_by("pk")[: reader.MAX_SHEETS]
+            export, data = timed(lambda s=sample: writer.export_workbook(writer.prepared(s)), max(1, args.repeat // 2))
+            read, documents = timed(lambda d=data: reader.read_workbook(io.BytesIO(d)), max(1, args.repeat // 2))
             count = len(reports.summary(admin, reports.Filters()).rows)
             print(
                 f"{count:>6} {page:>10.3f} {len(ctx.captured_queries):>8} {summary_xlsx:>15.3f} {export:>9.3f} "

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import access
-from .excel import human_size
+from .excel.reader import human_size
 from .models import Attachment, SelfAssessment
 from .refusals import Refused
 

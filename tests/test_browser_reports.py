@@ -6,7 +6,8 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from projects import excel, interchange
+from projects import interchange
+from projects.excel import writer
 from projects.models import Attachment, SelfAssessment
 
 from .conftest import screenshot
@@ -41,7 +42,7 @@ def test_summary_of_the_demo_year_sorts_filters_and_draws_charts(login_page, adm
 
 
 def test_the_import_page_lists_every_problem_of_a_bad_workbook(login_page, preparer, assessment, tmp_path):
-    data = excel.export_workbook(excel.prepared(SelfAssessment.objects.filter(pk=assessment.pk)))
+    data = writer.export_workbook(writer.prepared(SelfAssessment.objects.filter(pk=assessment.pk)))
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb.worksheets[0]
     ws["C3"], ws["H13"], ws["C17"], ws["G14"] = "新项目", "满分", "数量指标", "=5+5"

@@ -8,7 +8,8 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from projects import excel, interchange
+from projects import interchange
+from projects.excel import layout, reader, writer
 from projects.interchange import ImportRefused
 from projects.models import FundingLine, Indicator, SelfAssessment
 
@@ -20,7 +21,7 @@ SHEET = "区域人才服务经费（测试）"
 
 def export(*assessments) -> bytes:
     qs = SelfAssessment.objects.filter(pk__in=[a.pk for a in assessments]).order_by("project__name")
-    return excel.export_workbook(excel.prepared(qs))
+    return writer.export_workbook(writer.prepared(qs))
 
 
 def edit(data: bytes, change) -> bytes:
@@ -33,12 +34,12 @@ def edit(data: bytes, change) -> bytes:
 
 
 def upload(data: bytes, name="自评表.xlsx"):
-    return SimpleUploadedFile(name, data, content_type=excel.CONTENT_TYPE)
+    return SimpleUploadedFile(name, data, content_type=layout.CONTENT_TYPE)
 
 
 def problems_of(data: bytes, name="自评表.xlsx") -> list[str]:
     with pytest.raises(ImportRefused) as refused:
-        excel.read_workbook(upload(data, name), name=name)
+        reader.read_workbook(upload(data, name), name=name)
     return refused.value.problems
 
 
@@ -97,7 +98,7 @@ def snapshot(assessment: SelfAssessment) -> dict:
 
 def reimport(data: bytes) -> list[SelfAssessment]:
     saved = []
-    for doc in excel.read_workbook(upload(data)):
+    for doc in reader.read_workbook(upload(data)):
         saved += interchange.import_document(doc.document, replace=True)
     return saved
 
@@ -185,11 +186,11 @@ def test_exported_text_cannot_run_as_a_formula(assessment):
 
 def test_sheet_names_are_valid_and_unique():
     taken = set()
-    assert excel.sheet_title("a/b:c*d?[e]", taken) == "a_b_c_d__e_"
+    assert writer.sheet_title("a/b:c*d?[e]", taken) == "a_b_c_d__e_"
     long = "很长的项目名称" * 10
-    first, second = excel.sheet_title(long, taken), excel.sheet_title(long, taken)
+    first, second = writer.sheet_title(long, taken), writer.sheet_title(long, taken)
     assert len(first) == 31 and len(second) == 31 and first != second and second.endswith("（2）")
-    assert excel.sheet_title("History", taken) == "History_"
+    assert writer.sheet_title("History", taken) == "History_"
 
 
 # --- round trip ----------------------------------------------------------------------------------------
@@ -290,15 +291,15 @@ def test_round_trip_keeps_every_field_of_an_unusual_form(project):
 def test_figures_beyond_excel_precision_are_written_as_text_and_read_back_exactly(assessment):
     wb = openpyxl.Workbook()
     cell = wb.active["A1"]
-    excel.put_number(cell, D("99999999999999.9999"))  # 18 digits: a double keeps 15 to 17
+    writer.put_number(cell, D("99999999999999.9999"))  # 18 digits: a double keeps 15 to 17
     assert (cell.value, cell.data_type) == ("99999999999999.9999", "s")
-    excel.put_number(cell, D("44.3200"))
+    writer.put_number(cell, D("44.3200"))
     assert (cell.value, cell.data_type) == (D("44.32"), "n")
 
     def change(ws):
         ws["C6"].value = "12,345,678,901.2345"  # text, with thousands separators, where a number belongs
 
-    [doc] = excel.read_workbook(upload(edit(export(assessment), change)))
+    [doc] = reader.read_workbook(upload(edit(export(assessment), change)))
     assert doc.document["assessments"][0]["funding"][0]["initial_budget"] == "12345678901.2345"
 
 
@@ -310,7 +311,7 @@ def test_the_rate_cell_is_printed_only_when_it_differs_from_the_computed_rate(pr
         ws["G6"].value = cell
         ws["G6"].number_format = "0.00%"
 
-    [doc] = excel.read_workbook(upload(edit(export(a), change)))
+    [doc] = reader.read_workbook(upload(edit(export(a), change)))
     assert doc.document["assessments"][0].get("printed", {}).get("execution_rate", "") == printed
 
 
@@ -318,7 +319,7 @@ def test_a_total_that_differs_from_the_entered_scores_is_kept_as_printed(assessm
     def change(ws):
         ws["H19"].value = 93
 
-    [doc] = excel.read_workbook(upload(edit(export(assessment), change)))
+    [doc] = reader.read_workbook(upload(edit(export(assessment), change)))
     assert doc.document["assessments"][0]["printed"] == {"total_score": "93"}
 
 
@@ -390,7 +391,7 @@ def test_a_bad_cell_is_reported_with_sheet_row_and_column(assessment, cell, valu
 
     data = edit(export(assessment), change)
     if message is None:
-        assert excel.read_workbook(upload(data))
+        assert reader.read_workbook(upload(data))
     else:
         assert message in problems_of(data)
 
@@ -418,7 +419,7 @@ def test_blank_level_cells_continue_the_row_above_as_merged_cells_do(assessment)
         ws["B14"].value = None  # as a merged cell reads
         ws["C14"].value = None  # a second 三级 under the same 二级
 
-    [doc] = excel.read_workbook(upload(edit(export(assessment), change)))
+    [doc] = reader.read_workbook(upload(edit(export(assessment), change)))
     rows = doc.document["assessments"][0]["indicators"]
     assert (rows[1]["level1"], rows[1]["level2"]) == ("output", "quantity")
 
@@ -466,7 +467,7 @@ def zip_bytes(parts: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> byte
 
 
 def test_refuses_what_is_not_an_xlsx(monkeypatch):
-    monkeypatch.setattr(excel, "load_workbook", lambda *a, **k: pytest.fail("openpyxl must not see this file"))
+    monkeypatch.setattr(reader, "load_workbook", lambda *a, **k: pytest.fail("openpyxl must not see this file"))
     assert problems_of(b"%PDF-1.7 not a workbook", "表.xlsx") == [
         "文件不是 Excel 工作簿（.xlsx）（文件名以 .xlsx 结尾，但内容不是 Excel 工作簿）。请上传用本系统模板填写的 .xlsx 文件。"
     ]
@@ -497,12 +498,12 @@ def test_refuses_a_macro_enabled_workbook(assessment):
 
 def test_refuses_a_file_over_the_size_limit(monkeypatch, assessment):
     data = export(assessment)
-    monkeypatch.setattr(excel, "MAX_UPLOAD_BYTES", len(data) - 1)
+    monkeypatch.setattr(reader, "MAX_UPLOAD_BYTES", len(data) - 1)
     assert problems_of(data)[0].startswith("文件大小为")
 
 
 def test_refuses_a_zip_bomb_before_inflating_it(monkeypatch):
-    monkeypatch.setattr(excel, "load_workbook", lambda *a, **k: pytest.fail("openpyxl must not see this file"))
+    monkeypatch.setattr(reader, "load_workbook", lambda *a, **k: pytest.fail("openpyxl must not see this file"))
     bomb = zip_bytes(
         {
             "[Content_Types].xml": b"<Types/>",
@@ -515,7 +516,7 @@ def test_refuses_a_zip_bomb_before_inflating_it(monkeypatch):
 
 
 def test_refuses_many_parts_that_add_up(monkeypatch):
-    monkeypatch.setattr(excel, "MAX_PART_RATIO", 10**9)
+    monkeypatch.setattr(reader, "MAX_PART_RATIO", 10**9)
     parts = {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}
     parts |= {f"xl/media/{i}.bin": b"\0" * (5 * 1024 * 1024) for i in range(9)}
     assert problems_of(zip_bytes(parts))[0].startswith("文件解压后有 45 MB，超过 40 MB 的上限")
@@ -549,7 +550,7 @@ def test_a_sheet_that_declares_a_million_rows_is_refused_at_the_row_cap(assessme
 
 
 def test_refuses_too_many_sheets(monkeypatch, assessment):
-    monkeypatch.setattr(excel, "MAX_SHEETS", 1)
+    monkeypatch.setattr(reader, "MAX_SHEETS", 1)
     wb = openpyxl.load_workbook(io.BytesIO(export(assessment)))
     wb.create_sheet("二")
     out = io.BytesIO()
@@ -561,7 +562,7 @@ def test_refuses_too_many_sheets(monkeypatch, assessment):
 
 
 def test_the_template_filled_in_imports_and_untouched_it_says_what_is_missing(preparer, unit, department):
-    data = excel.template_workbook(year=2024, department=department.name, unit=unit.name)
+    data = writer.template_workbook(year=2024, department=department.name, unit=unit.name)
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["自评表", "填写说明"]
     assert problems_of(data) == ["表‘自评表’第 3 行 C 列：项目名称不能为空"]
@@ -589,7 +590,7 @@ def test_the_template_filled_in_imports_and_untouched_it_says_what_is_missing(pr
     ws["D22"], ws["E22"], ws["F22"], ws["G22"], ws["H22"] = "第二个满意度指标", "90%", "95%", 0, 0  # an added row
     out = io.BytesIO()
     wb.save(out)
-    [doc] = excel.read_workbook(upload(out.getvalue()))
+    [doc] = reader.read_workbook(upload(out.getvalue()))
     item = doc.document["assessments"][0]
     assert (item["year"], item["project"], item["implementing_unit"], item["competent_department"]) == (
         2024,

@@ -10,7 +10,8 @@ import pytest
 from django import forms as django_forms
 from django.utils import translation
 
-from projects import excel, forms, interchange, schema, validation
+from projects import forms, interchange, schema, validation
+from projects.excel import reader
 from projects.models import FundingLine, SelfAssessment
 
 from .test_excel import edit, export, upload
@@ -67,12 +68,12 @@ def test_the_excel_cell(assessment, typed, value, code):
 
     workbook = edit(export(assessment), change)
     if code is None:
-        [sheet] = excel.read_workbook(upload(workbook))
+        [sheet] = reader.read_workbook(upload(workbook))
         [saved] = interchange.import_document(sheet.document, replace=True)
         assert saved.funding_lines.get(source=schema.TOTAL).annual_budget == value
     else:
         with pytest.raises(interchange.ImportRefused) as refused:
-            excel.read_workbook(upload(workbook))
+            reader.read_workbook(upload(workbook))
         [problem] = refused.value.problems
         assert problem == f"表‘区域人才服务经费（测试）’第 6 行 D 列：年度资金总额的全年预算数：{rule_message(typed)}"
 
@@ -80,7 +81,7 @@ def test_the_excel_cell(assessment, typed, value, code):
 def test_an_excel_import_works_with_the_interface_in_english(assessment):
     workbook = export(assessment)
     with translation.override("en"):
-        [sheet] = excel.read_workbook(upload(workbook))
+        [sheet] = reader.read_workbook(upload(workbook))
         [saved] = interchange.import_document(sheet.document, replace=True)
     assert saved.pk == assessment.pk
     assert SelfAssessment.objects.get(pk=assessment.pk).indicators.filter(level1="output").exists()

@@ -10,7 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from projects import excel, interchange
+from projects import interchange
+from projects.excel import layout, writer
 from projects.models import Project, SelfAssessment, Unit
 
 JSON_URL = reverse("json_upload")
@@ -173,7 +174,7 @@ def test_a_form_under_review_or_approved_is_never_replaced(client_for, preparer,
 
 
 def workbook(assessment, change=None) -> SimpleUploadedFile:
-    data = excel.export_workbook(excel.prepared(SelfAssessment.objects.filter(pk=assessment.pk)))
+    data = writer.export_workbook(writer.prepared(SelfAssessment.objects.filter(pk=assessment.pk)))
     wb = openpyxl.load_workbook(io.BytesIO(data))
     ws = wb.worksheets[0]
     ws["C3"] = "表格导入的项目"
@@ -181,7 +182,7 @@ def workbook(assessment, change=None) -> SimpleUploadedFile:
         change(ws)
     out = io.BytesIO()
     wb.save(out)
-    return SimpleUploadedFile("自评表.xlsx", out.getvalue(), content_type=excel.CONTENT_TYPE)
+    return SimpleUploadedFile("自评表.xlsx", out.getvalue(), content_type=layout.CONTENT_TYPE)
 
 
 def test_a_preparer_imports_a_workbook(client_for, preparer, assessment):
@@ -227,7 +228,7 @@ def test_one_refused_sheet_keeps_the_other_sheets_out_too(client_for, preparer, 
 
 
 def test_a_file_that_is_not_a_workbook_is_refused_on_the_excel_page(client_for, preparer):
-    upload = SimpleUploadedFile("自评表.xlsx", b"%PDF-1.4 ...", content_type=excel.CONTENT_TYPE)
+    upload = SimpleUploadedFile("自评表.xlsx", b"%PDF-1.4 ...", content_type=layout.CONTENT_TYPE)
     assert problems(post(client_for(preparer), XLSX_URL, upload))[0].startswith("文件不是 Excel 工作簿（.xlsx）")
 
 
@@ -236,4 +237,4 @@ def test_the_template_is_prefilled_for_a_preparer_of_one_unit(client_for, prepar
     assert response.status_code == 200
     ws = openpyxl.load_workbook(io.BytesIO(response.content))["自评表"]
     assert (ws["C4"].value, ws["G4"].value) == (department.name, unit.name)
-    assert ws["A2"].value == f"（{excel.default_template_year()} 年度）"
+    assert ws["A2"].value == f"（{writer.default_template_year()} 年度）"

@@ -16,15 +16,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import access, excel, reports, uploads
+from .. import access, reports, uploads
+from ..excel import layout, reader, writer
 from ..interchange import ImportRefused
 from ..models import SelfAssessment
 
-MAX_EXPORT_FORMS = excel.MAX_SHEETS
+MAX_EXPORT_FORMS = reader.MAX_SHEETS
 
 
 def xlsx_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=excel.CONTENT_TYPE)
+    response = HttpResponse(data, content_type=layout.CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "private, no-store"
     return response
@@ -51,7 +52,7 @@ def require_preparer(user):
 @require_GET
 def form_xlsx(request, pk):
     assessment = access.get_assessment(request.user, pk)
-    data = excel.export_workbook(excel.prepared(SelfAssessment.objects.filter(pk=assessment.pk)))
+    data = writer.export_workbook(writer.prepared(SelfAssessment.objects.filter(pk=assessment.pk)))
     return xlsx_response(data, f"{assessment.project.name}_{assessment.year}年度自评表.xlsx")
 
 
@@ -68,7 +69,7 @@ def forms_xlsx(request):
             % {"n": summary.totals.count, "max": MAX_EXPORT_FORMS},
         )
         return redirect(f"{reverse('reports_summary')}?{request.GET.urlencode()}")
-    data = excel.export_workbook(excel.prepared(summary.selection))
+    data = writer.export_workbook(writer.prepared(summary.selection))
     year = summary.filters.year or ""
     return xlsx_response(data, f"{year}年度自评表（{summary.scope_label}）.xlsx")
 
@@ -79,8 +80,8 @@ def template_xlsx(request):
     """The empty form; for a preparer of one unit, the unit and its 主管部门 are filled in already."""
     units = list(access.preparer_units(request.user).select_related("parent")[:2])
     unit = units[0] if len(units) == 1 else None
-    data = excel.template_workbook(
-        year=excel.default_template_year(),
+    data = writer.template_workbook(
+        year=writer.default_template_year(),
         department=unit.parent.name if unit and unit.parent_id else "",
         unit=unit.name if unit else "",
     )
@@ -123,7 +124,7 @@ def import_page(request, template, read, **context):
 
 def _imported(request):
     """The forms named by ?imported=…, as far as the user may see them (the address can be edited)."""
-    ids = [int(part) for part in request.GET.get("imported", "").split(",") if part.isdigit()][: excel.MAX_SHEETS]
+    ids = [int(part) for part in request.GET.get("imported", "").split(",") if part.isdigit()][: reader.MAX_SHEETS]
     if not ids:
         return []
     return list(
@@ -139,13 +140,14 @@ def _imported(request):
 def import_xlsx(request):
     def read(upload):
         return [
-            (_("表‘%(sheet)s’") % {"sheet": d.sheet}, d.document) for d in excel.read_workbook(upload, name=upload.name)
+            (_("表‘%(sheet)s’") % {"sheet": d.sheet}, d.document)
+            for d in reader.read_workbook(upload, name=upload.name)
         ]
 
     return import_page(
         request,
         "projects/excel/import.html",
         read,
-        max_size=excel.human_size(excel.MAX_UPLOAD_BYTES),
-        max_sheets=excel.MAX_SHEETS,
+        max_size=reader.human_size(reader.MAX_UPLOAD_BYTES),
+        max_sheets=reader.MAX_SHEETS,
     )

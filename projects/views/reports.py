@@ -4,7 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .. import excel, reports
+from .. import reports
+from ..excel.summary import summary_workbook
 from ..models import SelfAssessment
 from .excel import xlsx_response
 
@@ -48,4 +49,4 @@ def summary_xlsx(request):
     filters = reports.filters_from(request.user, request.GET)
     data = reports.summary(request.user, filters)
     year = data.filters.year or ""
-    return xlsx_response(excel.summary_workbook(data), f"{year}年度绩效自评汇总表（{data.scope_label}）.xlsx")
+    return xlsx_response(summary_workbook(data), f"{year}年度绩效自评汇总表（{data.scope_label}）.xlsx")
