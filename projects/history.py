@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import scoring
+from . import schema, scoring
 from .models import Attachment, FundingLine, Indicator, SelfAssessment, StatusChange
 
 # The fields a person entered, in the order of the printed form. Bookkeeping (version, timestamps,
@@ -376,3 +376,110 @@ def submission_diff(data: HistoryData) -> SubmissionDiff | None:
         history = data.rows[model]
         rows += _diff_rows(model, _state_at(history, since), _state_at(history, until), fields, key)
     return SubmissionDiff(since=since, until=until, rows=rows)
+
+
+# --- what changed since a version (the refusal of a stale save) -----------------------------------------
+
+# Fields not worth a line in the refusal: bookkeeping, and what the status line already says.
+_NOT_NOTED = {
+    *("version", "updated_at", "created_at", "created_by", "submitted_at", "approved_at", "id", "status", "project"),
+}
+LONG_TEXT = {"goal_expected", "goal_actual", "deviation", "review_opinion"}  # "已修改", not old → new
+MAX_DETAILS = 30
+
+
+@dataclass
+class ChangeNote:
+    who: str
+    when: datetime
+    what: str
+    details: list[str] = field(default_factory=list)
+
+
+def _change_lines(model, old, new, fields) -> list[str]:
+    lines = []
+    for name in fields:
+        for change in _changes(model, old, new, (name,)):
+            if name in LONG_TEXT:
+                lines.append(_("%(field)s已修改") % {"field": change.label})
+            else:
+                lines.append(
+                    _("%(field)s：%(old)s → %(new)s") % {"field": change.label, "old": change.old, "new": change.new}
+                )
+    return lines
+
+
+def changes_since(assessment: SelfAssessment, version: int) -> list[ChangeNote]:
+    """Who changed what after `version` was current, from simple-history's rows (a constant few queries)."""
+    later = list(
+        assessment.history.filter(version__gt=version).select_related("history_user").order_by("history_date", "pk")
+    )
+    if not later:
+        return []
+    baseline = assessment.history.filter(version__lte=version).order_by("-history_date", "-pk").first()
+    # Row changes belong to the first later version on: a save stamps its rows with its own time
+    # (editor.save.stamp), and rows written before it without a version bump were part of the version seen.
+    since = later[0].history_date
+
+    notes: list[ChangeNote] = []
+    by_date: dict[datetime, ChangeNote] = {}
+    previous = baseline
+    form_fields = [f.name for f in SelfAssessment._meta.concrete_fields if f.name not in _NOT_NOTED]
+    for record in later:
+        if previous is not None and record.status != previous.status:
+            what = _("状态：%(old)s → %(new)s") % {
+                "old": previous.get_status_display(),
+                "new": record.get_status_display(),
+            }
+        else:
+            what = _("保存了修改")
+        note = ChangeNote(who=display_user(record.history_user), when=record.history_date, what=what)
+        if previous is not None:
+            note.details += _change_lines(SelfAssessment, previous, record, form_fields)
+        notes.append(note)
+        by_date[record.history_date] = note
+        previous = record
+
+    for model, describe in ((FundingLine, _describe_funding), (Indicator, _describe_indicator)):
+        rows = model.history.filter(assessment_id=assessment.pk)
+        changed = list(rows.filter(history_date__gte=since))
+        ids = {r.id for r in changed}
+        before = {}
+        if ids:
+            for r in rows.filter(id__in=ids, history_date__lt=since).order_by("history_date", "pk"):
+                before[r.id] = r
+        for r in sorted(changed, key=lambda r: (r.history_date, r.pk)):
+            text = describe(r, before.get(r.id))
+            before[r.id] = r
+            if not text:
+                continue
+            note = by_date.get(r.history_date) or notes[-1]
+            note.details += text
+    for note in notes:
+        if len(note.details) > MAX_DETAILS:
+            extra = len(note.details) - MAX_DETAILS
+            note.details = [*note.details[:MAX_DETAILS], _("……另有 %(n)s 处修改") % {"n": extra}]
+    return notes
+
+
+def _describe_funding(record, previous) -> list[str]:
+    source = display_value(FundingLine, "source", record.source)
+    if record.history_type == "-":
+        return []
+    if previous is None:
+        return [] if record.history_type == "+" else [_("%(source)s已修改") % {"source": source}]
+    return [f"{source} {change}" for change in _change_lines(FundingLine, previous, record, TRACKED[FundingLine])]
+
+
+def _describe_indicator(record, previous) -> list[str]:
+    name = (record.name or "").strip() or display_value(Indicator, "level2", record.level2)
+    if record.history_type == "+":
+        return [_("新增指标“%(name)s”") % {"name": name}]
+    if record.history_type == "-":
+        return [_("删除指标“%(name)s”") % {"name": name}]
+    if previous is None:
+        return [_("指标“%(name)s”已修改") % {"name": name}]
+    return [
+        _("指标“%(name)s”的%(change)s") % {"name": name, "change": change}
+        for change in _change_lines(Indicator, previous, record, schema.INDICATOR_NAMES)
+    ]

@@ -1,14 +1,18 @@
-"""The save service of the form in the browser (projects.editing) and its forms (projects.forms)."""
+"""The save service of the form in the browser (projects.editor.save) and its forms (projects.editor.forms)."""
 
 from decimal import Decimal
 
 import pytest
 from django.http import Http404
 
-from projects import editing, interchange
+from projects import interchange
 from projects.checks import describe
+from projects.editor import create as editor_create
+from projects.editor import page as editor_page
+from projects.editor import save as editor_save
+from projects.editor.forms import LOADED_FIELD, AssessmentEditor
 from projects.evaluation import rules_for_year
-from projects.forms import LOADED_FIELD, AssessmentEditor, NewAssessmentForm
+from projects.forms import NewAssessmentForm
 from projects.models import FundingLine, Indicator, Project, SelfAssessment
 
 from .factories import AssessmentFactory, ProjectFactory, UserFactory, complete_assessment, member
@@ -86,7 +90,7 @@ def test_save_writes_fields_funding_and_indicators_and_bumps_version(assessment,
             f"ind-{i}-deviation": "报名人数少于预期。",
         },
     )
-    result = editing.save(preparer, assessment.pk, bind(assessment, data))
+    result = editor_save.save(preparer, assessment.pk, bind(assessment, data))
 
     assessment.refresh_from_db()
     assert assessment.version == 2
@@ -104,14 +108,14 @@ def test_save_writes_fields_funding_and_indicators_and_bumps_version(assessment,
 
 def test_unchanged_rows_write_no_history(assessment, preparer):
     before = (FundingLine.history.count(), Indicator.history.count())
-    editing.save(preparer, assessment.pk, bind(assessment, post_data(assessment)))
+    editor_save.save(preparer, assessment.pk, bind(assessment, post_data(assessment)))
     assert (FundingLine.history.count(), Indicator.history.count()) == before
     assert SelfAssessment.objects.get(pk=assessment.pk).version == 2
 
 
 def test_text_from_the_browser_keeps_line_breaks_without_carriage_returns(assessment, preparer):
     data = post_data(assessment, goal_expected="第一行\r\n第二行", **{"ind-0-name": "培训\r\n人次"})
-    editing.save(preparer, assessment.pk, bind(assessment, data))
+    editor_save.save(preparer, assessment.pk, bind(assessment, data))
     assessment.refresh_from_db()
     assert assessment.goal_expected == "第一行\n第二行"
     assert assessment.indicators.first().name == "培训 人次"
@@ -126,11 +130,11 @@ def test_stale_version_is_refused_and_says_who_changed_what(assessment, preparer
     theirs = post_data(
         assessment, **{f"ind-{i}-score": "15", f"ind-{i}-deviation": "未达标。", "funding_total_executed": "90"}
     )
-    editing.save(colleague, assessment.pk, bind(assessment, theirs))
+    editor_save.save(colleague, assessment.pk, bind(assessment, theirs))
 
     mine = dict(opened, goal_actual="我的修改")
-    with pytest.raises(editing.Conflict) as refused:
-        editing.save(preparer, assessment.pk, bind(assessment, mine))
+    with pytest.raises(editor_save.Conflict) as refused:
+        editor_save.save(preparer, assessment.pk, bind(assessment, mine))
 
     conflict = refused.value
     assert (conflict.posted_version, conflict.assessment.version) == (1, 2)
@@ -155,8 +159,8 @@ def test_conflict_lists_a_submission_as_a_status_change(assessment, preparer):
         assessment.pk,
         comment="请补充。",
     )
-    with pytest.raises(editing.Conflict) as refused:
-        editing.save(preparer, assessment.pk, bind(assessment, opened))
+    with pytest.raises(editor_save.Conflict) as refused:
+        editor_save.save(preparer, assessment.pk, bind(assessment, opened))
     whats = [note.what for note in refused.value.notes]
     assert whats == ["状态：草稿 → 已提交", "状态：已提交 → 已退回"]
 
@@ -166,8 +170,8 @@ def test_save_refused_unless_draft_or_returned(assessment, preparer, status):
     data = post_data(assessment, goal_actual="改一改")
     editor = bind(assessment, data)
     SelfAssessment.objects.filter(pk=assessment.pk).update(status=status)
-    with pytest.raises(editing.EditRefused) as refused:
-        editing.save(preparer, assessment.pk, editor)
+    with pytest.raises(editor_save.EditRefused) as refused:
+        editor_save.save(preparer, assessment.pk, editor)
     assert "不能" in refused.value.message
     assert SelfAssessment.objects.get(pk=assessment.pk).goal_actual != "改一改"
 
@@ -175,16 +179,16 @@ def test_save_refused_unless_draft_or_returned(assessment, preparer, status):
 def test_returned_form_can_be_edited(assessment, preparer):
     SelfAssessment.objects.filter(pk=assessment.pk).update(status="returned")
     assessment.refresh_from_db()
-    editing.save(preparer, assessment.pk, bind(assessment, post_data(assessment, goal_actual="已补充")))
+    editor_save.save(preparer, assessment.pk, bind(assessment, post_data(assessment, goal_actual="已补充")))
     assert SelfAssessment.objects.get(pk=assessment.pk).goal_actual == "已补充"
 
 
 def test_other_units_user_gets_404_and_reviewer_a_refusal(assessment, outsider, reviewer):
     editor = bind(assessment, post_data(assessment, goal_actual="x"))
     with pytest.raises(Http404):
-        editing.save(outsider, assessment.pk, editor)
-    with pytest.raises(editing.EditRefused) as refused:
-        editing.save(reviewer, assessment.pk, editor)
+        editor_save.save(outsider, assessment.pk, editor)
+    with pytest.raises(editor_save.EditRefused) as refused:
+        editor_save.save(reviewer, assessment.pk, editor)
     assert "填报人" in refused.value.message
     assert SelfAssessment.objects.get(pk=assessment.pk).version == 1
 
@@ -192,7 +196,7 @@ def test_other_units_user_gets_404_and_reviewer_a_refusal(assessment, outsider, 
 def test_deleting_a_row_removes_it_with_a_history_row(assessment, preparer):
     i = row_index(assessment, "培训合格率")
     data = post_data(assessment, **{f"ind-{i}-DELETE": "on"})
-    editing.save(preparer, assessment.pk, bind(assessment, data))
+    editor_save.save(preparer, assessment.pk, bind(assessment, data))
     names = list(assessment.indicators.values_list("name", flat=True))
     assert "培训合格率" not in names and len(names) == 5
     assert list(assessment.indicators.values_list("position", flat=True)) == [1, 2, 3, 4, 5]
@@ -214,7 +218,7 @@ def test_new_rows_are_added_in_their_section_and_blank_ones_dropped(assessment, 
         position="5",
     )
     add_row(data, level1="output", level2="quantity")  # added, never filled in
-    result = editing.save(preparer, assessment.pk, bind(assessment, data))
+    result = editor_save.save(preparer, assessment.pk, bind(assessment, data))
 
     assert result.dropped_blank_rows == 1
     rows = list(assessment.indicators.values_list("position", "level1", "name"))
@@ -234,7 +238,7 @@ def test_rows_are_stored_in_the_order_of_the_page(assessment, preparer):
     # The page's script renumbers positions after "move up": 培训合格率 first, 培训人次 second.
     first, second = row_index(assessment, "培训人次"), row_index(assessment, "培训合格率")
     data = post_data(assessment, **{f"ind-{first}-position": "2", f"ind-{second}-position": "1"})
-    editing.save(preparer, assessment.pk, bind(assessment, data))
+    editor_save.save(preparer, assessment.pk, bind(assessment, data))
     assert list(assessment.indicators.values_list("name", flat=True))[:2] == ["培训合格率", "培训人次"]
 
 
@@ -243,7 +247,7 @@ def test_a_row_moved_to_another_level1_is_stored_in_that_block(assessment, prepa
     data = post_data(
         assessment, **{f"ind-{i}-level1": "benefit", f"ind-{i}-level2": "social", f"ind-{i}-position": "99"}
     )
-    editing.save(preparer, assessment.pk, bind(assessment, data))
+    editor_save.save(preparer, assessment.pk, bind(assessment, data))
     rows = list(assessment.indicators.values_list("name", "level1"))
     assert rows[4] == ("培训人次", "benefit") and rows[5][1] == "satisfaction"
 
@@ -254,7 +258,7 @@ def test_a_forged_row_id_never_touches_another_forms_row(assessment, preparer, p
     )
     victim = other.indicators.first()
     data = post_data(assessment, **{"ind-0-row_id": str(victim.pk), "ind-0-name": "改名"})
-    editing.save(preparer, assessment.pk, bind(assessment, data))
+    editor_save.save(preparer, assessment.pk, bind(assessment, data))
     victim.refresh_from_db()
     assert victim.name == "培训人次"
     assert assessment.indicators.filter(name="改名").exists()
@@ -263,7 +267,7 @@ def test_a_forged_row_id_never_touches_another_forms_row(assessment, preparer, p
 
 def test_submit_with_errors_keeps_the_draft_and_lists_the_errors(assessment, preparer):
     data = post_data(assessment, goal_actual="")
-    result = editing.save(preparer, assessment.pk, bind(assessment, data), submit=True)
+    result = editor_save.save(preparer, assessment.pk, bind(assessment, data), submit=True)
     assessment.refresh_from_db()
     assert assessment.status == "draft" and assessment.goal_actual == "" and assessment.version == 2
     assert not result.submitted
@@ -271,7 +275,7 @@ def test_submit_with_errors_keeps_the_draft_and_lists_the_errors(assessment, pre
 
 
 def test_submit_without_errors_submits(assessment, preparer):
-    result = editing.save(preparer, assessment.pk, bind(assessment, post_data(assessment)), submit=True)
+    result = editor_save.save(preparer, assessment.pk, bind(assessment, post_data(assessment)), submit=True)
     assert result.submitted
     assessment.refresh_from_db()
     assert assessment.status == "submitted" and assessment.version == 3
@@ -282,11 +286,11 @@ def test_the_preview_evaluates_what_is_on_the_screen(assessment, preparer):
     i = row_index(assessment, "培训人次")
     editor = AssessmentEditor(assessment, post_data(assessment, **{f"ind-{i}-score": "12"}))
     editor.is_valid()
-    result = editing.verdict_on_screen(editor, rules_for_year(2023))
+    result = editor_page.verdict_on_screen(editor, rules_for_year(2023))
     assert result.total_score == D("92")
     assert [c.code for c in result.errors] == ["deviation_missing"]
     assert result.errors[0].field == f"indicators.{i + 1}.deviation"
-    assert editing.field_anchor(result.errors[0].field) == f"id_ind-{i}-deviation"
+    assert editor_page.field_anchor(result.errors[0].field) == f"id_ind-{i}-deviation"
 
 
 # -------------------------------------------------------------------------------------------------------
@@ -345,7 +349,7 @@ def test_too_many_decimals_is_an_error(assessment):
 
 
 def test_new_project_and_form_in_the_preparers_unit(preparer, unit, department):
-    created = editing.create_assessment(preparer, year=2024, new_project_name=" 新项目 ", unit=unit)
+    created = editor_create.create_assessment(preparer, year=2024, new_project_name=" 新项目 ", unit=unit)
     a = created.assessment
     assert (a.project.name, a.project.implementing_unit, a.project.competent_department) == ("新项目", unit, department)
     assert (a.year, a.status, a.version, a.created_by) == (2024, "draft", 1, preparer)
@@ -359,7 +363,7 @@ def test_copy_from_last_year_carries_goals_and_indicators_not_results(assessment
     Indicator.objects.filter(assessment=assessment, name="培训人次").update(
         nature="ge", target_value=D(100), actual_value=D(120), measure_unit="人次", deviation="x"
     )
-    created = editing.create_assessment(preparer, year=2024, project=assessment.project, copy_previous=True)
+    created = editor_create.create_assessment(preparer, year=2024, project=assessment.project, copy_previous=True)
     new = created.assessment
     assert created.copied_from == assessment
     assert new.goal_expected == assessment.goal_expected and new.goal_actual == ""
@@ -378,22 +382,22 @@ def test_copy_from_last_year_carries_goals_and_indicators_not_results(assessment
 
 
 def test_copy_without_an_earlier_form_is_refused(project, preparer):
-    with pytest.raises(editing.EditRefused):
-        editing.create_assessment(preparer, year=2024, project=project, copy_previous=True)
+    with pytest.raises(editor_save.EditRefused):
+        editor_create.create_assessment(preparer, year=2024, project=project, copy_previous=True)
     assert not SelfAssessment.objects.exists()
 
 
 def test_a_second_form_for_the_same_year_is_refused(assessment, preparer):
-    with pytest.raises(editing.EditRefused) as refused:
-        editing.create_assessment(preparer, year=assessment.year, project=assessment.project)
+    with pytest.raises(editor_save.EditRefused) as refused:
+        editor_create.create_assessment(preparer, year=assessment.year, project=assessment.project)
     assert "已有 2023 年度" in refused.value.message
 
 
 def test_only_the_units_preparers_create(project, outsider, reviewer, other_unit):
-    with pytest.raises(editing.EditRefused):
-        editing.create_assessment(outsider, year=2024, project=project)
-    with pytest.raises(editing.EditRefused):
-        editing.create_assessment(reviewer, year=2024, new_project_name="x", unit=project.implementing_unit)
+    with pytest.raises(editor_save.EditRefused):
+        editor_create.create_assessment(outsider, year=2024, project=project)
+    with pytest.raises(editor_save.EditRefused):
+        editor_create.create_assessment(reviewer, year=2024, new_project_name="x", unit=project.implementing_unit)
     assert not Project.objects.filter(name="x").exists()
 
 
@@ -428,7 +432,7 @@ def test_browser_save_round_trips_through_export(demo_document, preparer, unit, 
     member(preparer, assessment.project.implementing_unit, "preparer")
     query = SelfAssessment.objects.filter(pk=assessment.pk)
     before = interchange.export_assessments(query)
-    editing.save(preparer, assessment.pk, bind(assessment, post_data(assessment)))
+    editor_save.save(preparer, assessment.pk, bind(assessment, post_data(assessment)))
     assert interchange.export_assessments(query) == before
 
     # Edits typed in the browser are exactly what the export says.
@@ -446,7 +450,7 @@ def test_browser_save_round_trips_through_export(demo_document, preparer, unit, 
     )
     assessment.refresh_from_db()
     data["version"] = str(assessment.version)
-    editing.save(preparer, assessment.pk, bind(assessment, data))
+    editor_save.save(preparer, assessment.pk, bind(assessment, data))
     [item] = interchange.export_assessments(query)["assessments"]
     assert item["funding"][0]["executed"] == "20.33"
     assert item["goal_actual"] == "已完成"
@@ -456,7 +460,7 @@ def test_browser_save_round_trips_through_export(demo_document, preparer, unit, 
 
 
 def test_round_trip_of_a_form_made_in_the_browser(preparer, unit):
-    a = editing.create_assessment(preparer, year=2024, new_project_name="浏览器项目", unit=unit).assessment
+    a = editor_create.create_assessment(preparer, year=2024, new_project_name="浏览器项目", unit=unit).assessment
     data = post_data(
         a,
         funding_total_initial_budget="50",
@@ -480,7 +484,7 @@ def test_round_trip_of_a_form_made_in_the_browser(preparer, unit):
         score="90",
         position="1",
     )
-    editing.save(preparer, a.pk, bind(a, data))
+    editor_save.save(preparer, a.pk, bind(a, data))
     document = interchange.export_assessments(SelfAssessment.objects.filter(pk=a.pk))
     [item] = document["assessments"]
     assert item["funding"][0] == {"source": "total", "initial_budget": "50", "annual_budget": "40", "executed": "30"}
@@ -525,7 +529,7 @@ def test_round_trip_of_a_form_made_in_the_browser(preparer, unit):
     ],
 )
 def test_field_anchor(field, anchor):
-    assert editing.field_anchor(field) == anchor
+    assert editor_page.field_anchor(field) == anchor
 
 
 def test_an_empty_form_made_by_the_factory_has_no_indicator_rows():
@@ -537,12 +541,12 @@ def test_saving_after_a_conflict_keeps_the_rows_the_other_person_added(assessmen
     opened = post_data(assessment)
     theirs = post_data(assessment)
     add_row(theirs, level1="benefit", level2="economic", name="他们加的指标", weight="0", score="0", position="6")
-    editing.save(preparer, assessment.pk, bind(assessment, theirs))
-    with pytest.raises(editing.Conflict) as refused:
-        editing.save(preparer, assessment.pk, bind(assessment, dict(opened, goal_actual="我的")))
+    editor_save.save(preparer, assessment.pk, bind(assessment, theirs))
+    with pytest.raises(editor_save.Conflict) as refused:
+        editor_save.save(preparer, assessment.pk, bind(assessment, dict(opened, goal_actual="我的")))
     assert refused.value.notes[0].details == ["新增指标“他们加的指标”"]
     # Saving again, knowingly, on the current version: my text and their row both stay.
-    editing.save(preparer, assessment.pk, bind(assessment, dict(opened, goal_actual="我的", version="2")))
+    editor_save.save(preparer, assessment.pk, bind(assessment, dict(opened, goal_actual="我的", version="2")))
     assessment.refresh_from_db()
     assert assessment.goal_actual == "我的"
     # Their row stays where they put it (at the end of the 效益 block); I did not reorder anything.
@@ -606,7 +610,7 @@ def test_nothing_is_computed_from_refused_input(assessment):
     )
     assert not editor.is_valid()
     rules = rules_for_year(2023)
-    result = editing.verdict_on_screen(editor, rules)
+    result = editor_page.verdict_on_screen(editor, rules)
     assert (result.execution_rate, result.funding_score) == (None, None)
     assert (result.total_score, result.entered_total, result.grade) == (None, None, "")
     assert editor.weights_total() is None
@@ -634,7 +638,7 @@ def test_a_refused_score_hides_the_totals_but_not_the_execution_rate(assessment)
     i = row_index(assessment, "培训人次")
     editor = AssessmentEditor(assessment, post_data(assessment, **{f"ind-{i}-score": "25"}))  # above 分值 20
     assert not editor.is_valid()
-    result = editing.verdict_on_screen(editor, rules_for_year(2023))
+    result = editor_page.verdict_on_screen(editor, rules_for_year(2023))
     assert (result.execution_rate, result.funding_score) == (D("100.00"), D("10"))
     assert (result.total_score, result.grade) == (None, "")
     assert result.suggestions[str(i + 1)].score is None
@@ -657,7 +661,7 @@ def test_a_refused_cell_is_not_reported_as_empty(assessment):
         ),
     )
     assert not editor.is_valid()
-    result = editing.verdict_on_screen(editor, rules_for_year(2023))
+    result = editor_page.verdict_on_screen(editor, rules_for_year(2023))
     messages = [c.message for c in result.checks]
     assert not [m for m in messages if "未填写" in m], messages
     errors = {e.anchor: e.message for e in editor.input_errors()}
@@ -667,7 +671,7 @@ def test_a_refused_cell_is_not_reported_as_empty(assessment):
     editor = AssessmentEditor(assessment, post_data(assessment, funding_total_initial_budget=""))
     editor.is_valid()
     assert "年度资金总额的年初预算数未填写" in [
-        c.message for c in editing.verdict_on_screen(editor, rules_for_year(2023)).checks
+        c.message for c in editor_page.verdict_on_screen(editor, rules_for_year(2023)).checks
     ]
 
 
@@ -684,10 +688,10 @@ def colleague_of(assessment):
 def save_again_after_conflict(user, assessment, mine):
     """Save `mine` (a page opened earlier): refused as stale; then save the page shown after the refusal."""
     editor = bind(assessment, mine)
-    with pytest.raises(editing.Conflict) as refused:
-        editing.save(user, assessment.pk, editor)
-    rebased = editing.rebase(editor, refused.value.assessment)
-    return rebased, editing.save(user, assessment.pk, bind(assessment, rebased.data))
+    with pytest.raises(editor_save.Conflict) as refused:
+        editor_save.save(user, assessment.pk, editor)
+    rebased = editor_save.rebase(editor, refused.value.assessment)
+    return rebased, editor_save.save(user, assessment.pk, bind(assessment, rebased.data))
 
 
 def test_saving_again_after_a_conflict_keeps_the_other_persons_changes(assessment, preparer):
@@ -703,7 +707,7 @@ def test_saving_again_after_a_conflict_keeps_the_other_persons_changes(assessmen
             f"ind-{i}-deviation": "报名人数不足。",
         },
     )
-    editing.save(colleague_of(assessment), assessment.pk, bind(assessment, theirs))
+    editor_save.save(colleague_of(assessment), assessment.pk, bind(assessment, theirs))
 
     mine = dict(
         opened,
@@ -729,7 +733,7 @@ def test_a_field_both_changed_keeps_mine_and_is_listed(assessment, preparer):
     i = row_index(assessment, "培训人次")
     opened = post_data(assessment)
     theirs = post_data(assessment, goal_actual="他们写的", **{f"ind-{i}-score": "15", f"ind-{i}-deviation": "他们的"})
-    editing.save(colleague_of(assessment), assessment.pk, bind(assessment, theirs))
+    editor_save.save(colleague_of(assessment), assessment.pk, bind(assessment, theirs))
 
     mine = dict(opened, goal_actual="我写的", **{f"ind-{i}-score": "18", f"ind-{i}-deviation": "我的"})
     rebased, result = save_again_after_conflict(preparer, assessment, mine)
@@ -747,7 +751,7 @@ def test_rows_deleted_or_moved_by_the_other_person_stay_so_unless_i_changed_them
     opened = post_data(assessment)
     # They delete 培训合格率 and 年度内完成 and move 成本控制在预算内 to the top.
     theirs = post_data(assessment, **{f"ind-{a}-DELETE": "on", f"ind-{b}-DELETE": "on", f"ind-{c}-position": "0"})
-    editing.save(colleague_of(assessment), assessment.pk, bind(assessment, theirs))
+    editor_save.save(colleague_of(assessment), assessment.pk, bind(assessment, theirs))
     assert list(assessment.indicators.values_list("name", flat=True)) == [
         "成本控制在预算内",
         "培训人次",
@@ -777,7 +781,7 @@ def test_my_deletion_and_my_new_row_survive_the_merge(assessment, preparer):
     k = row_index(assessment, "参与度")
     opened = post_data(assessment)
     theirs = post_data(assessment, goal_expected="他们改的")
-    editing.save(colleague_of(assessment), assessment.pk, bind(assessment, theirs))
+    editor_save.save(colleague_of(assessment), assessment.pk, bind(assessment, theirs))
 
     mine = dict(opened, **{f"ind-{k}-DELETE": "on"})
     add_row(
@@ -808,21 +812,23 @@ def test_my_deletion_and_my_new_row_survive_the_merge(assessment, preparer):
 def test_a_page_without_a_snapshot_still_saves_as_typed(assessment, preparer):
     data = post_data(assessment, goal_actual="旧页面")
     del data["loaded"]
-    editing.save(preparer, assessment.pk, bind(assessment, data))
+    editor_save.save(preparer, assessment.pk, bind(assessment, data))
     assessment.refresh_from_db()
     assert assessment.goal_actual == "旧页面"
 
 
 def test_a_second_conflict_on_the_page_after_the_first_keeps_everyones_changes(assessment, preparer):
     opened = post_data(assessment)
-    editing.save(colleague_of(assessment), assessment.pk, bind(assessment, post_data(assessment, goal_expected="B")))
+    editor_save.save(
+        colleague_of(assessment), assessment.pk, bind(assessment, post_data(assessment, goal_expected="B"))
+    )
     editor = bind(assessment, dict(opened, goal_actual="我的"))
-    with pytest.raises(editing.Conflict) as refused:
-        editing.save(preparer, assessment.pk, editor)
-    page = editing.rebase(editor, refused.value.assessment).data  # shows B's 预期目标, my 实际完成情况
+    with pytest.raises(editor_save.Conflict) as refused:
+        editor_save.save(preparer, assessment.pk, editor)
+    page = editor_save.rebase(editor, refused.value.assessment).data  # shows B's 预期目标, my 实际完成情况
     third = member(UserFactory(username="third"), assessment.project.implementing_unit, "preparer")
     assessment.refresh_from_db()  # the third person opens the form now (version 2)
-    editing.save(third, assessment.pk, bind(assessment, post_data(assessment, funding_score="9")))
+    editor_save.save(third, assessment.pk, bind(assessment, post_data(assessment, funding_score="9")))
 
     _rebased, result = save_again_after_conflict(preparer, assessment, page)
     assert result.both_changed == []

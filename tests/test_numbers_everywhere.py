@@ -10,7 +10,8 @@ import pytest
 from django import forms as django_forms
 from django.utils import translation
 
-from projects import forms, interchange, schema, validation
+from projects import interchange, schema, validation
+from projects.editor import fields
 from projects.excel import reader
 from projects.models import FundingLine, SelfAssessment
 
@@ -37,7 +38,7 @@ def rule_message(typed: str) -> str:
 
 @pytest.mark.parametrize(("typed", "value", "code"), TYPED)
 def test_the_browser_form(typed, value, code):
-    field = forms.amount_field("全年预算数")
+    field = fields.amount_field("全年预算数")
     if code is None:
         assert field.clean(typed) == value
     else:

@@ -8,7 +8,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from projects import checks, editing, evaluation, interchange, official_sheet, rulesets, scoring, workflow
+from projects import checks, evaluation, interchange, official_sheet, rulesets, scoring, workflow
+from projects.editor import save as editor_save
 from projects.evaluation import Rulebook, evaluate_assessment
 from projects.models import Reevaluation, ScoringRules, SelfAssessment, StoredEvaluation
 from projects.printing import render
@@ -254,14 +255,14 @@ def test_the_stored_evaluation_follows_random_writes(
                 },
             )
             editor = bind(assessment, data)
-            editing.save(preparer, assessment.pk, editor)
+            editor_save.save(preparer, assessment.pk, editor)
         elif action == "add" and editable:
             data = post_data(assessment)
             add_row(data, level1="benefit", level2="social", name=f"新增{_step}", target="≥1", actual="1", weight="0")
-            editing.save(preparer, assessment.pk, bind(assessment, data))
+            editor_save.save(preparer, assessment.pk, bind(assessment, data))
         elif action == "delete" and editable and assessment.indicators.count() > 1:
             data = post_data(assessment, **{f"ind-{rng.randrange(assessment.indicators.count())}-DELETE": "on"})
-            editing.save(preparer, assessment.pk, bind(assessment, data))
+            editor_save.save(preparer, assessment.pk, bind(assessment, data))
         elif action == "import" and editable:
             document = interchange.export_assessments(SelfAssessment.objects.filter(pk=assessment.pk))
             document["assessments"][0]["funding_score"] = str(rng.randint(0, 10))

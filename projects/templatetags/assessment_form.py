@@ -2,7 +2,8 @@
 
 from django import template
 
-from .. import editing, evaluation, scoring
+from .. import evaluation, scoring
+from ..editor import page as editor_page
 
 register = template.Library()
 
@@ -16,7 +17,7 @@ def num(value):
 @register.filter
 def anchor(check_field):
     """The id of the input a check refers to on the edit page."""
-    return editing.field_anchor(check_field)
+    return editor_page.field_anchor(check_field)
 
 
 @register.simple_tag

@@ -1,7 +1,7 @@
 """The preparer's pages: 我的自评表, a new form, the form itself (edit, live preview, save, submit).
 
 Thin views: fetch through projects.access (404 outside the user's units), one service call
-(projects.editing / projects.workflow), render.
+(projects.editor / projects.workflow), render.
 """
 
 from django.contrib import messages
@@ -14,8 +14,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .. import access, editing, evaluation, schema, workflow
-from ..forms import FUNDING_COLUMNS, AssessmentEditor, DashboardFilterForm, NewAssessmentForm
+from .. import access, evaluation, schema, workflow
+from ..editor import create as editor_create
+from ..editor import page as editor_page
+from ..editor import save as editor_save
+from ..editor.forms import AssessmentEditor
+from ..forms import DashboardFilterForm, NewAssessmentForm
 from ..models import Membership, SelfAssessment
 
 PAGE_SIZE = 20
@@ -77,7 +81,7 @@ def assessment_new(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            created = editing.create_assessment(
+            created = editor_create.create_assessment(
                 request.user,
                 year=data["year"],
                 project=data["project"],
@@ -86,7 +90,7 @@ def assessment_new(request):
                 unit=data["unit"],
                 copy_previous=data["copy_previous"],
             )
-        except editing.EditRefused as refused:
+        except editor_save.EditRefused as refused:
             form.add_error(None, refused.message)
         else:
             if created.copied_from:
@@ -109,28 +113,28 @@ def assessment_new(request):
 def assessment_edit(request, pk):
     assessment = access.get_assessment(request.user, pk)
     if request.method != "POST":
-        reason = editing.refusal_reason(request.user, assessment)
+        reason = editor_save.refusal_reason(request.user, assessment)
         editor = AssessmentEditor(assessment, readonly=reason is not None)
         return render(request, EDIT_TEMPLATE, _edit_context(assessment, editor, notice=reason))
 
     if not access.is_preparer_of(request.user, assessment):
-        return _refused(request, editing.refusal_reason(request.user, assessment))
+        return _refused(request, editor_save.refusal_reason(request.user, assessment))
     editor = AssessmentEditor(assessment, request.POST)
     if not editor.is_valid():
         return render(request, EDIT_TEMPLATE, _edit_context(assessment, editor, invalid=True), status=422)
     submit = request.POST.get("action") == "submit"
     try:
-        result = editing.save(request.user, pk, editor, submit=submit)
-    except editing.EditRefused as refused:
+        result = editor_save.save(request.user, pk, editor, submit=submit)
+    except editor_save.EditRefused as refused:
         # The status changed while the page was open: show the typed content, unsaved, and why.
         assessment = access.get_assessment(request.user, pk)
         return render(
             request, EDIT_TEMPLATE, _edit_context(assessment, editor, notice=refused.message, unsaved=True), status=409
         )
-    except editing.Conflict as conflict:
+    except editor_save.Conflict as conflict:
         # The form as it is now with this user's changes on top (as typed); the next save, made knowingly on
         # the current version, writes only those changes and keeps the other person's everywhere else.
-        rebased = editing.rebase(editor, conflict.assessment)
+        rebased = editor_save.rebase(editor, conflict.assessment)
         editor = AssessmentEditor(conflict.assessment, rebased.data)
         editor.is_valid()
         return render(
@@ -144,7 +148,7 @@ def assessment_edit(request, pk):
     return redirect("assessment_edit", pk=pk)
 
 
-def _report_save(request, result: editing.SaveResult):
+def _report_save(request, result: editor_save.SaveResult):
     if result.dropped_blank_rows:
         messages.info(
             request,
@@ -173,7 +177,7 @@ def _report_save(request, result: editing.SaveResult):
     messages.success(request, _("已保存草稿（第 %(version)s 版）。") % {"version": result.assessment.version})
 
 
-def _report_both_changed(request, result: editing.SaveResult):
+def _report_both_changed(request, result: editor_save.SaveResult):
     if result.both_changed:
         messages.warning(
             request,
@@ -186,7 +190,7 @@ def _report_both_changed(request, result: editing.SaveResult):
 def assessment_preview(request, pk):
     """The live preview: the checks of the unsaved page, swapped into the page by htmx."""
     assessment = access.get_assessment(request.user, pk)
-    if editing.refusal_reason(request.user, assessment):
+    if editor_save.refusal_reason(request.user, assessment):
         return HttpResponse(status=403)
     editor = AssessmentEditor(assessment, request.POST)
     editor.is_valid()
@@ -195,7 +199,7 @@ def assessment_preview(request, pk):
 
 def _edit_context(assessment: SelfAssessment, editor: AssessmentEditor, **extra):
     rules = evaluation.rules_for(assessment)
-    result = editing.verdict_on_screen(editor, rules)
+    result = editor_page.verdict_on_screen(editor, rules)
     editable = not editor.readonly and not extra.get("unsaved")
     refused = editor.invalid_cells()
     return {
@@ -208,7 +212,7 @@ def _edit_context(assessment: SelfAssessment, editor: AssessmentEditor, **extra)
         "weights_total": editor.weights_total(),
         "amount_unit": editor.header_value("amount_unit"),
         "input_errors": editor.input_errors(),
-        "funding_refused": any(f"funding.total.{c}" in refused for c in FUNDING_COLUMNS),
+        "funding_refused": any(f"funding.total.{c}" in refused for c in schema.COLUMN_CODES),
         "rules": rules,
         "editable": editable,
         "level2_parents": schema.LEVEL2_PARENT,

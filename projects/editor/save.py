@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import access, checks, evaluation, schema, scoring, workflow
+from .. import access, checks, evaluation, schema, workflow
+from ..history import ChangeNote, changes_since
+from ..models import FundingLine, Indicator, SelfAssessment
+from ..refusals import Refused
 from .forms import (
-    FUNDING_COLUMNS,
     INDICATOR_PREFIX,
     LOADED_FIELD,
     MISSING,
@@ -28,42 +29,15 @@ from .forms import (
     AssessmentEditor,
     AssessmentForm,
     IndicatorForm,
-    funding_field_name,
     row_initial,
 )
-from .models import FundingLine, Indicator, Project, SelfAssessment, Unit
-from .refusals import Refused
 
-# The indicator fields a row writes (position is the row's place on the page).
-INDICATOR_FIELDS = (
-    "level1",
-    "level2",
-    "name",
-    "target",
-    "actual",
-    "weight",
-    "score",
-    "deviation",
-    "nature",
-    "measure_unit",
-    "target_value",
-    "actual_value",
-    "achievement",
-)
 HEADER_FIELDS = ("amount_unit", "funding_weight", "goal_expected", "goal_actual")
 CHANGE_REASON = "在线编辑"
 
 
 class EditRefused(Refused):
     """The user may not make this change now; the message says why, in words a clerk understands."""
-
-
-@dataclass
-class ChangeNote:
-    who: str
-    when: datetime
-    what: str
-    details: list[str] = field(default_factory=list)
 
 
 class Conflict(Refused):
@@ -102,20 +76,6 @@ def refusal_reason(user, assessment: SelfAssessment) -> str | None:
     return _("这份自评表当前不能修改。")
 
 
-def verdict_on_screen(editor: AssessmentEditor, rules: scoring.Rules) -> scoring.Evaluation:
-    """The engine's verdict on the form as it is on the screen (saved or not).
-
-    Nothing is computed from input the page refused: the engine reads a refused cell as blank
-    (AssessmentEditor.form_input), and every figure that depends on it is None, shown "—" (执行率 and its
-    score while an amount of the 年度资金总额 row or the 分值 is refused; the totals and the grade while
-    any 分值 or 得分 is; a row's suggestion while a cell of the row is). Checks that would read the blank
-    as "未填写", or that compare a figure shown "—", are left out: the input error says what is wrong.
-    """
-    result = checks.verdict(editor.form_input(), rules)
-    invalid = editor.invalid_cells()
-    return checks.without_refused_input(result, invalid)
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Save
 
@@ -148,7 +108,7 @@ def save(user, pk, editor: AssessmentEditor, *, submit=False) -> SaveResult:
         for name in HEADER_FIELDS:
             setattr(assessment, name, header[name][0])
         assessment.version += 1
-        _stamp(assessment, user, now)
+        stamp(assessment, user, now)
         assessment.save()
         evaluation.store(assessment)
     result = SaveResult(assessment=assessment, dropped_blank_rows=plan.dropped, both_changed=merge.both)
@@ -161,7 +121,7 @@ def save(user, pk, editor: AssessmentEditor, *, submit=False) -> SaveResult:
     return result
 
 
-def _stamp(obj, user, now):
+def stamp(obj, user, now):
     # One timestamp for every history row of a save: changes_since() tells saves apart by it.
     obj._history_user = user
     obj._history_date = now
@@ -199,8 +159,8 @@ def _stored_header(assessment: SelfAssessment, lines: dict) -> dict:
     values = {name: getattr(assessment, name) for name in HEADER_FIELDS}
     for source in schema.SOURCE_CODES:
         line = lines.get(source)
-        for column in FUNDING_COLUMNS:
-            values[funding_field_name(source, column)] = getattr(line, column) if line else None
+        for column in schema.COLUMN_CODES:
+            values[schema.funding_field_name(source, column)] = getattr(line, column) if line else None
     total = lines.get(FundingLine.Source.TOTAL)
     values["funding_score"] = total.score if total else None
     return values
@@ -218,21 +178,21 @@ def _merged_header(editor: AssessmentEditor, assessment, lines, merge: _Merge) -
 
 def _write_funding(user, assessment, lines, header, now):
     for source in schema.SOURCE_CODES:
-        values = {c: header[funding_field_name(source, c)][0] for c in FUNDING_COLUMNS}
+        values = {c: header[schema.funding_field_name(source, c)][0] for c in schema.COLUMN_CODES}
         # Constraint funding_score_only_on_total: the 得分 belongs to the 年度资金总额 row.
         values["score"] = header["funding_score"][0] if source == FundingLine.Source.TOTAL else None
         line = lines.get(source) or FundingLine(assessment=assessment, source=source)
         if line.pk is None or _changed(line, values):
             for name, value in values.items():
                 setattr(line, name, value)
-            _stamp(line, user, now)
+            stamp(line, user, now)
             line.save()
 
 
 @dataclass
 class _PlannedRow:
     row: Indicator  # stored, or new (pk None)
-    values: dict  # the content to keep (INDICATOR_FIELDS); {} for a row not on this page: kept as stored
+    values: dict  # the content to keep (schema.INDICATOR_NAMES); {} for a row not on this page: kept as stored
     mine: set[str]  # the fields whose value comes from this page
     form: object = None  # the row's form on this page (None: a row someone else added)
     row_id: int | None = None  # the row id the page gave (also for a row re-added after someone deleted it)
@@ -251,12 +211,8 @@ def _row_name(values: dict, row: Indicator | None = None) -> str:
     return name or checks.label(values.get("level2") or (row.level2 if row else ""))
 
 
-def _merged_rows(editor: AssessmentEditor, stored_rows: list[Indicator], merge: _Merge) -> _RowPlan:
-    """The indicator rows after this save: this user's changes on the stored rows, their new rows, the rows
-    someone else added, in order. A row someone else deleted comes back only if this user changed it."""
-    stored = {row.pk: row for row in stored_rows}
-    loaded = editor.loaded_rows()
-    plan = _RowPlan(rows=[], deleted=[])
+def _plan_deletions(editor: AssessmentEditor, stored: dict, loaded: dict | None, merge: _Merge, plan: _RowPlan):
+    """The rows this user deleted; one someone else changed meanwhile is named (deleted all the same)."""
     for page_row in editor.deleted_rows():
         form = page_row.form
         row = stored.pop(form.cleaned_data.get("row_id"), None) if hasattr(form, "cleaned_data") else None
@@ -269,12 +225,39 @@ def _merged_rows(editor: AssessmentEditor, stored_rows: list[Indicator], merge: 
             merge.both.append(_("删除指标“%(name)s”") % {"name": _row_name({}, row)})
         plan.deleted.append(_PlannedRow(row=row, values={}, mine=set(), form=form, row_id=row.pk))
 
+
+def _merged_cells(mine: dict, before: dict, row: Indicator, merge: _Merge) -> tuple[dict, set[str]]:
+    """A stored row with this user's changed cells on top; the cells that are this user's."""
+    values, fields = {}, set()
+    for name in schema.INDICATOR_NAMES:
+        values[name], is_mine = merge.pick(
+            mine[name],
+            before[name],
+            getattr(row, name),
+            lambda name=name: (
+                _("指标“%(name)s”的%(change)s")
+                % {"name": _row_name(mine, row), "change": IndicatorForm.base_fields[name].label}
+            ),
+        )
+        if is_mine:
+            fields.add(name)
+    return values, fields
+
+
+def _merged_rows(editor: AssessmentEditor, stored_rows: list[Indicator], merge: _Merge) -> _RowPlan:
+    """The indicator rows after this save: this user's changes on the stored rows, their new rows, the rows
+    someone else added, in order. A row someone else deleted comes back only if this user changed it."""
+    stored = {row.pk: row for row in stored_rows}
+    loaded = editor.loaded_rows()
+    plan = _RowPlan(rows=[], deleted=[])
+    _plan_deletions(editor, stored, loaded, merge, plan)
+
     for page_row in editor.rows():
         form = page_row.form
         if form.is_blank_new_row:
             plan.dropped += 1
             continue
-        mine = {name: form.cleaned_data[name] for name in INDICATOR_FIELDS}
+        mine = {name: form.cleaned_data[name] for name in schema.INDICATOR_NAMES}
         row_id = form.cleaned_data.get("row_id")
         before = loaded.get(row_id) if loaded is not None and row_id else None
         # A row id that is not one of this form's rows (deleted meanwhile, or forged) makes a new row:
@@ -282,28 +265,16 @@ def _merged_rows(editor: AssessmentEditor, stored_rows: list[Indicator], merge: 
         row = stored.pop(row_id, None)
         if row is None:
             if before is not None:
-                if all(before[name] == mine[name] for name in INDICATOR_FIELDS):
+                if all(before[name] == mine[name] for name in schema.INDICATOR_NAMES):
                     continue  # someone else deleted it after this page was loaded, and it was not changed here
                 merge.both.append(_("指标“%(name)s”（对方已删除）") % {"name": _row_name(mine)})
             new = Indicator(assessment_id=editor.assessment.pk)
-            plan.rows.append(_PlannedRow(new, mine, set(INDICATOR_FIELDS), form, row_id))
+            plan.rows.append(_PlannedRow(new, mine, set(schema.INDICATOR_NAMES), form, row_id))
             continue
         if before is None:
-            plan.rows.append(_PlannedRow(row, mine, set(INDICATOR_FIELDS), form, row_id))
+            plan.rows.append(_PlannedRow(row, mine, set(schema.INDICATOR_NAMES), form, row_id))
             continue
-        values, fields = {}, set()
-        for name in INDICATOR_FIELDS:
-            values[name], is_mine = merge.pick(
-                mine[name],
-                before[name],
-                getattr(row, name),
-                lambda name=name, mine=mine, row=row: (
-                    _("指标“%(name)s”的%(change)s")
-                    % {"name": _row_name(mine, row), "change": IndicatorForm.base_fields[name].label}
-                ),
-            )
-            if is_mine:
-                fields.add(name)
+        values, fields = _merged_cells(mine, before, row, merge)
         plan.rows.append(_PlannedRow(row, values, fields, form, row_id))
 
     # Rows on the form but not on this page (someone else added them after it was loaded) are kept.
@@ -346,14 +317,14 @@ def _in_stored_order(rows: list[_PlannedRow], others: list[_PlannedRow]) -> list
 
 def _write_rows(user, assessment: SelfAssessment, plan: _RowPlan, now):
     for p in plan.deleted:
-        _stamp(p.row, user, now)
+        stamp(p.row, user, now)
         p.row.delete()
     for position, p in enumerate(plan.rows, start=1):
         values = {**p.values, "position": position}
         if p.row.pk is None or _changed(p.row, values):
             for name, value in values.items():
                 setattr(p.row, name, value)
-            _stamp(p.row, user, now)
+            stamp(p.row, user, now)
             p.row.save()
 
 
@@ -406,34 +377,7 @@ def rebase(editor: AssessmentEditor, assessment: SelfAssessment) -> Rebased:
             loaded_header[name] = editor.loaded["header"][name]
 
     loaded_rows = editor.loaded_raw_rows()
-    by_pk, added = {}, []  # (fields, deleted, snapshot entry)
-    for position, p in enumerate(plan.rows, start=1):
-        now = row_initial(p.row) if p.row.pk is not None else {}
-        fields = {name: _text(p.form[name].value()) if name in p.mine else _text(now.get(name)) for name in ROW_FIELDS}
-        fields.update(row_id=_text(p.row.pk or p.row_id), position=str(position))
-        before = loaded_rows.get(p.row_id) if p.form is not None else None
-        entry = None
-        if p.row.pk is not None and before is None and p.form is None:
-            entry = {"id": p.row.pk, **{name: fields[name] for name in ROW_FIELDS}}  # someone else's new row
-        elif before is not None:
-            entry = {
-                "id": p.row_id,
-                **{
-                    name: before[name] if name in p.mine else fields[name]
-                    for name in ROW_FIELDS
-                    if name not in p.mine or name in before
-                },
-            }
-        item = (fields, False, entry)
-        if p.row.pk is not None:
-            by_pk[p.row.pk] = item
-        else:
-            added.append(item)
-    for p in plan.deleted:
-        fields = {name: _text(p.form[name].value()) for name in ("row_id", "position", *ROW_FIELDS)}
-        by_pk[p.row.pk] = (fields, True, loaded_rows.get(p.row.pk))
-    # Stored rows first, in the stored order, so that each form's initial values are its own row's.
-    items = [by_pk.pop(row.pk) for row in stored_rows if row.pk in by_pk] + list(by_pk.values()) + added
+    items = _rebased_rows(plan, stored_rows, loaded_rows)
 
     prefix = INDICATOR_PREFIX
     data.update(
@@ -462,249 +406,35 @@ def rebase(editor: AssessmentEditor, assessment: SelfAssessment) -> Rebased:
     return Rebased(data, merge.both)
 
 
-# ---------------------------------------------------------------------------------------------------------
-# What changed since a version (for the refusal of a stale save)
-
-SKIP_FIELDS = {"version", "updated_at", "created_at", "created_by", "submitted_at", "approved_at", "id"}
-LONG_TEXT = {"goal_expected", "goal_actual", "deviation", "review_opinion"}
-MAX_DETAILS = 30
-
-
-def _who(record) -> str:
-    user = record.history_user
-    if user is None:
-        return _("系统")
-    return user.get_full_name() or user.get_username()
-
-
-def _show(model, name, value) -> str:
-    if value in (None, ""):
-        return _("（空）")
-    model_field = model._meta.get_field(name)
-    if model_field.choices:
-        return str(dict(model_field.flatchoices).get(value, value))
-    if hasattr(value, "normalize"):
-        return scoring.format_decimal(value)
-    return str(value)
-
-
-def _field_changes(model, old, new, fields) -> list[str]:
-    out = []
-    for name in fields:
-        before, after = getattr(old, name), getattr(new, name)
-        if before == after:
-            continue
-        label = str(model._meta.get_field(name).verbose_name)
-        if name in LONG_TEXT:
-            out.append(_("%(field)s已修改") % {"field": label})
-        else:
-            out.append(
-                _("%(field)s：%(old)s → %(new)s")
-                % {"field": label, "old": _show(model, name, before), "new": _show(model, name, after)}
-            )
-    return out
-
-
-def _indicator_name(record) -> str:
-    return (record.name or "").strip() or checks.label(record.level2)
-
-
-def changes_since(assessment: SelfAssessment, version: int) -> list[ChangeNote]:
-    """Who changed what after `version` was current, from simple-history's rows (a constant few queries)."""
-    later = list(
-        assessment.history.filter(version__gt=version).select_related("history_user").order_by("history_date", "pk")
-    )
-    if not later:
-        return []
-    baseline = assessment.history.filter(version__lte=version).order_by("-history_date", "-pk").first()
-    # Row changes belong to the first later version on: a save stamps its rows with its own time
-    # (see _stamp), and rows written before it without a version bump were part of the version seen.
-    since = later[0].history_date
-
-    notes: list[ChangeNote] = []
-    by_date: dict[datetime, ChangeNote] = {}
-    previous = baseline
-    sa_fields = [f.name for f in SelfAssessment._meta.concrete_fields if f.name not in SKIP_FIELDS]
-    for record in later:
-        if previous is not None and record.status != previous.status:
-            what = _("状态：%(old)s → %(new)s") % {
-                "old": previous.get_status_display(),
-                "new": record.get_status_display(),
+def _rebased_rows(
+    plan: _RowPlan, stored_rows: list[Indicator], loaded_rows: dict
+) -> list[tuple[dict, bool, dict | None]]:
+    """The rows of the rebased page: (cells as posted, deleted?, snapshot entry), stored rows first in the stored
+    order so that each form's initial values are its own row's."""
+    by_pk, added = {}, []  # (fields, deleted, snapshot entry)
+    for position, p in enumerate(plan.rows, start=1):
+        now = row_initial(p.row) if p.row.pk is not None else {}
+        fields = {name: _text(p.form[name].value()) if name in p.mine else _text(now.get(name)) for name in ROW_FIELDS}
+        fields.update(row_id=_text(p.row.pk or p.row_id), position=str(position))
+        before = loaded_rows.get(p.row_id) if p.form is not None else None
+        entry = None
+        if p.row.pk is not None and before is None and p.form is None:
+            entry = {"id": p.row.pk, **{name: fields[name] for name in ROW_FIELDS}}  # someone else's new row
+        elif before is not None:
+            entry = {
+                "id": p.row_id,
+                **{
+                    name: before[name] if name in p.mine else fields[name]
+                    for name in ROW_FIELDS
+                    if name not in p.mine or name in before
+                },
             }
+        item = (fields, False, entry)
+        if p.row.pk is not None:
+            by_pk[p.row.pk] = item
         else:
-            what = _("保存了修改")
-        note = ChangeNote(who=_who(record), when=record.history_date, what=what)
-        if previous is not None:
-            note.details += _field_changes(
-                SelfAssessment, previous, record, [f for f in sa_fields if f not in ("status", "project")]
-            )
-        notes.append(note)
-        by_date[record.history_date] = note
-        previous = record
-
-    for model, describe in ((FundingLine, _describe_funding), (Indicator, _describe_indicator)):
-        rows = model.history.filter(assessment_id=assessment.pk)
-        changed = list(rows.filter(history_date__gte=since))
-        ids = {r.id for r in changed}
-        before = {}
-        if ids:
-            for r in rows.filter(id__in=ids, history_date__lt=since).order_by("history_date", "pk"):
-                before[r.id] = r
-        for r in sorted(changed, key=lambda r: (r.history_date, r.pk)):
-            text = describe(r, before.get(r.id))
-            before[r.id] = r
-            if not text:
-                continue
-            note = by_date.get(r.history_date) or notes[-1]
-            note.details += text
-    for note in notes:
-        if len(note.details) > MAX_DETAILS:
-            extra = len(note.details) - MAX_DETAILS
-            note.details = [*note.details[:MAX_DETAILS], _("……另有 %(n)s 处修改") % {"n": extra}]
-    return notes
-
-
-def _describe_funding(record, previous) -> list[str]:
-    source = checks.label(record.source)
-    if record.history_type == "-":
-        return []
-    if previous is None:
-        return [] if record.history_type == "+" else [_("%(source)s已修改") % {"source": source}]
-    return [
-        f"{source} {change}"
-        for change in _field_changes(
-            FundingLine, previous, record, ["initial_budget", "annual_budget", "executed", "score"]
-        )
-    ]
-
-
-def _describe_indicator(record, previous) -> list[str]:
-    name = _indicator_name(record)
-    if record.history_type == "+":
-        return [_("新增指标“%(name)s”") % {"name": name}]
-    if record.history_type == "-":
-        return [_("删除指标“%(name)s”") % {"name": name}]
-    if previous is None:
-        return [_("指标“%(name)s”已修改") % {"name": name}]
-    return [
-        _("指标“%(name)s”的%(change)s") % {"name": name, "change": change}
-        for change in _field_changes(Indicator, previous, record, list(INDICATOR_FIELDS))
-    ]
-
-
-# ---------------------------------------------------------------------------------------------------------
-# New form
-
-
-@dataclass
-class Created:
-    assessment: SelfAssessment
-    copied_from: SelfAssessment | None
-
-
-def create_assessment(
-    user, *, year, project=None, new_project_name="", new_project_code="", unit=None, copy_previous=False
-) -> Created:
-    """A new 自评表 for a project of the user's unit (or a new project), optionally from last year's.
-
-    Copies 预期目标 and the indicators (一级/二级/三级, 年度指标值, 分值, structured target); leaves 实际完成情况,
-    实际完成值, 得分 and 偏差原因 empty: they are this year's to fill in.
-    """
-    allowed = set(access.preparer_units(user).values_list("pk", flat=True))
-    now = timezone.now()
-    with transaction.atomic():
-        if project is None:
-            if unit is None or unit.pk not in allowed:
-                raise EditRefused(_("您不是该单位的填报人，不能为它新增项目。"))
-            department = unit if unit.kind == Unit.Kind.DEPARTMENT else unit.parent
-            if department is None:
-                raise EditRefused(_("“%(unit)s”没有上级主管部门，不能新增项目。") % {"unit": unit.name})
-            project = Project(
-                name=new_project_name.strip(),
-                code=new_project_code.strip(),
-                implementing_unit=unit,
-                competent_department=department,
-            )
-            _stamp(project, user, now)
-            try:
-                with transaction.atomic():
-                    project.save()
-            except IntegrityError:
-                raise EditRefused(
-                    _("“%(unit)s”已有名为“%(name)s”的项目。") % {"unit": unit.name, "name": project.name}
-                ) from None
-        elif project.implementing_unit_id not in allowed:
-            raise EditRefused(
-                _("您不是“%(unit)s”的填报人，不能为它的项目新建自评表。") % {"unit": project.implementing_unit.name}
-            )
-
-        source = None
-        if copy_previous:
-            source = SelfAssessment.objects.filter(project=project, year__lt=year).order_by("-year").first()
-            if source is None:
-                raise EditRefused(
-                    _("“%(project)s”没有 %(year)s 年以前的自评表可复制。") % {"project": project.name, "year": year}
-                )
-        assessment = SelfAssessment(project=project, year=year, created_by=user)
-        if source is not None:
-            assessment.amount_unit = source.amount_unit
-            assessment.funding_weight = source.funding_weight
-            assessment.goal_expected = source.goal_expected
-        _stamp(assessment, user, now)
-        try:
-            with transaction.atomic():
-                assessment.save()
-        except IntegrityError:
-            # Constraint assessment_one_per_project_year (someone created it a moment ago).
-            raise EditRefused(
-                _("“%(project)s”已有 %(year)s 年度的自评表。") % {"project": project.name, "year": year}
-            ) from None
-        for source_code in schema.SOURCE_CODES:
-            line = FundingLine(assessment=assessment, source=source_code)
-            _stamp(line, user, now)
-            line.save()
-        if source is not None:
-            for position, old in enumerate(source.indicators.all(), start=1):
-                row = Indicator(
-                    assessment=assessment,
-                    position=position,
-                    level1=old.level1,
-                    level2=old.level2,
-                    name=old.name,
-                    target=old.target,
-                    weight=old.weight,
-                    nature=old.nature,
-                    measure_unit=old.measure_unit,
-                    target_value=old.target_value,
-                )
-                _stamp(row, user, now)
-                row.save()
-        evaluation.store(assessment)
-    return Created(assessment=assessment, copied_from=source)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Where a check points on the page
-
-
-def field_anchor(check_field: str) -> str:
-    """The id of the input a Check.field refers to on the edit page (for the checks panel's links)."""
-    parts = check_field.split(".")
-    match parts:
-        case ["funding", source, column] if column in FUNDING_COLUMNS:
-            return f"id_{funding_field_name(source, column)}"
-        case ["funding", "score"]:
-            return "id_funding_score"
-        case ["funding", "total"]:
-            return "execution-rate"
-        case ["funding_weight" | "goal_expected" | "goal_actual" as name]:
-            return f"id_{name}"
-        case ["indicators", key, cell] if key.isdigit():
-            return f"id_ind-{int(key) - 1}-{cell}"
-        case ["indicators", key] if key.isdigit():
-            return f"ind-row-{int(key) - 1}"
-        case ["indicators"]:
-            return "indicators"
-        case ["total" | "weights"]:
-            return "totals-row"
-    return "assessment-form"
+            added.append(item)
+    for p in plan.deleted:
+        fields = {name: _text(p.form[name].value()) for name in ("row_id", "position", *ROW_FIELDS)}
+        by_pk[p.row.pk] = (fields, True, loaded_rows.get(p.row.pk))
+    return [by_pk.pop(row.pk) for row in stored_rows if row.pk in by_pk] + list(by_pk.values()) + added
