@@ -455,11 +455,14 @@ def test_a_broken_post_loses_nothing_and_says_to_reload(client_for, preparer, as
     assert SelfAssessment.objects.get(pk=assessment.pk).version == 1
 
 
-def test_checks_panel_included_elsewhere_with_only_the_assessment(rf, preparer, assessment):
+def test_checks_panel_included_elsewhere_shows_the_evaluation_its_view_passes(rf, preparer, assessment):
     from django.template.loader import render_to_string
 
+    from projects.evaluation import evaluate_assessment
+
     Indicator.objects.filter(assessment=assessment, name="培训人次").update(score=D(15))
-    html = render_to_string("projects/partials/checks_panel.html", {"assessment": assessment})
+    context = {"assessment": assessment, "evaluation": evaluate_assessment(assessment)}
+    html = render_to_string("projects/partials/checks_panel.html", context)
     assert "第1行“培训人次”的得分 15 低于分值 20，须填写偏差原因分析及改进措施" in html
     assert f'href="{edit_url(assessment)}#id_ind-0-deviation"' in html
     assert "hx-swap-oob" not in html

@@ -1,8 +1,8 @@
-"""Template helpers of the 自评表 pages: numbers as printed, check anchors, the evaluation of a stored form."""
+"""Formatting on the 自评表 pages: numbers as printed, the anchor a check links to."""
 
 from django import template
 
-from .. import evaluation, scoring
+from .. import scoring
 from ..editor import page as editor_page
 
 register = template.Library()
@@ -18,9 +18,3 @@ def num(value):
 def anchor(check_field):
     """The id of the input a check refers to on the edit page."""
     return editor_page.field_anchor(check_field)
-
-
-@register.simple_tag
-def assessment_evaluation(assessment):
-    """The checks of a stored form, for pages that include the checks panel with only `assessment`."""
-    return evaluation.evaluate_assessment(assessment)

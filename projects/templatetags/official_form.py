@@ -1,4 +1,4 @@
-"""The official table of a form as rows and merged cells (projects.official_sheet), for the shared partial."""
+"""Formatting the cells of the official table (projects.official_sheet) in the shared partial."""
 
 from django import template
 from django.utils.html import format_html
@@ -7,12 +7,6 @@ from django.utils.translation import gettext as _
 from .. import official_sheet as sheets
 
 register = template.Library()
-
-
-@register.simple_tag
-def official_sheet(assessment, funding, indicators, evaluation):
-    """{% official_sheet assessment funding indicators evaluation as sheet %}"""
-    return sheets.build_sheet(assessment, funding, indicators, evaluation)
 
 
 @register.simple_tag

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .. import access, evaluation, schema, workflow
+from .. import access, attachments, evaluation, schema, workflow
 from ..editor import create as editor_create
 from ..editor import page as editor_page
 from ..editor import save as editor_save
@@ -115,13 +115,13 @@ def assessment_edit(request, pk):
     if request.method != "POST":
         reason = editor_save.refusal_reason(request.user, assessment)
         editor = AssessmentEditor(assessment, readonly=reason is not None)
-        return render(request, EDIT_TEMPLATE, _edit_context(assessment, editor, notice=reason))
+        return render(request, EDIT_TEMPLATE, _edit_context(request, assessment, editor, notice=reason))
 
     if not access.is_preparer_of(request.user, assessment):
         return _refused(request, editor_save.refusal_reason(request.user, assessment))
     editor = AssessmentEditor(assessment, request.POST)
     if not editor.is_valid():
-        return render(request, EDIT_TEMPLATE, _edit_context(assessment, editor, invalid=True), status=422)
+        return render(request, EDIT_TEMPLATE, _edit_context(request, assessment, editor, invalid=True), status=422)
     submit = request.POST.get("action") == "submit"
     try:
         result = editor_save.save(request.user, pk, editor, submit=submit)
@@ -129,7 +129,10 @@ def assessment_edit(request, pk):
         # The status changed while the page was open: show the typed content, unsaved, and why.
         assessment = access.get_assessment(request.user, pk)
         return render(
-            request, EDIT_TEMPLATE, _edit_context(assessment, editor, notice=refused.message, unsaved=True), status=409
+            request,
+            EDIT_TEMPLATE,
+            _edit_context(request, assessment, editor, notice=refused.message, unsaved=True),
+            status=409,
         )
     except editor_save.Conflict as conflict:
         # The form as it is now with this user's changes on top (as typed); the next save, made knowingly on
@@ -140,7 +143,7 @@ def assessment_edit(request, pk):
         return render(
             request,
             EDIT_TEMPLATE,
-            _edit_context(conflict.assessment, editor, conflict=conflict, both_changed=rebased.both_changed),
+            _edit_context(request, conflict.assessment, editor, conflict=conflict, both_changed=rebased.both_changed),
             status=409,
         )
     _report_both_changed(request, result)
@@ -194,10 +197,11 @@ def assessment_preview(request, pk):
         return HttpResponse(status=403)
     editor = AssessmentEditor(assessment, request.POST)
     editor.is_valid()
-    return render(request, f"{EDIT_TEMPLATE}#preview", _edit_context(assessment, editor, oob=True))
+    return render(request, f"{EDIT_TEMPLATE}#preview", _edit_context(request, assessment, editor, oob=True))
 
 
-def _edit_context(assessment: SelfAssessment, editor: AssessmentEditor, **extra):
+def _edit_context(request, assessment: SelfAssessment, editor: AssessmentEditor, *, oob=False, **extra):
+    """The edit page's context; `oob`: only the preview partial (no attachments panel to load)."""
     rules = evaluation.rules_for(assessment)
     result = editor_page.verdict_on_screen(editor, rules)
     editable = not editor.readonly and not extra.get("unsaved")
@@ -219,6 +223,8 @@ def _edit_context(assessment: SelfAssessment, editor: AssessmentEditor, **extra)
         "preview_url": reverse("assessment_preview", args=[assessment.pk]),
         "next_year_url": _next_year_url(assessment),
         "role_labels": dict(Membership.Role.choices),
+        "panel": None if oob else attachments.panel(request.user, assessment),
+        "oob": oob,
         **extra,
     }
 

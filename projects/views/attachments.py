@@ -24,7 +24,11 @@ MAX_FILES_PER_POST = 10
 def attachment_list(request, pk):
     if request.method == "GET":
         assessment = access.get_assessment(request.user, pk)
-        return render(request, "projects/uploads/attachments_page.html", {"assessment": assessment})
+        return render(
+            request,
+            "projects/uploads/attachments_page.html",
+            {"assessment": assessment, "panel": attachments.panel(request.user, assessment)},
+        )
     files = request.FILES.getlist("files")
     notices, errors = [], []
     if not files:
@@ -79,6 +83,7 @@ def _answer(request, pk, notices, errors):
             "projects/partials/attachments.html",
             {
                 "assessment": assessment,
+                "panel": attachments.panel(request.user, assessment),
                 "attachment_notices": notices,
                 "attachment_errors": errors,
             },

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import access, history, workflow
+from .. import access, attachments, history, official_sheet, workflow
 from ..evaluation import evaluate_assessment, rules_for, stored
 
 QUEUE_PAGE_SIZE = 50
@@ -133,9 +133,9 @@ def _page(request, assessment, *, review_form=None, reopen_form=None, error=None
         "projects/review_detail.html",
         {
             "assessment": assessment,
-            "funding": funding,
-            "indicators": indicators,
+            "sheet": official_sheet.build_sheet(assessment, funding, indicators, evaluation),
             "evaluation": evaluation,
+            "panel": attachments.panel(user, assessment),
             "status_changes": data.status_changes,
             "diff": history.submission_diff(data),
             "history_events": history.timeline(data),
