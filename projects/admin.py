@@ -1,15 +1,16 @@
-"""The Django admin, held to the product's rules.
+"""The Django admin: what only a superuser (and the 财政 administrator) needs, held to the product's rules.
 
-- Non-superusers see and change only what projects.access lets them see (their units), whatever
-  model permissions they were given.
-- An approved form is locked for everybody, superusers included: the form, its funding lines, indicators
-  and attachments are read-only here (also through simple-history's "revert"); reopening goes through
-  the product (projects.workflow.reopen, with a written reason), never through an admin edit.
-- The status of a form changes only through the workflow, so it is read-only here.
+- Units, memberships and projects are edited here; a year's 评分规则 are shown (changed only through the
+  settings page or `manage.py scoring_rules`, which re-evaluate the year's forms).
+- A 自评表 is never edited here: it is filled in, reviewed and reopened only through the product's pages, which
+  enforce the checks, the optimistic lock and the workflow. The admin shows a form read-only (with its funding
+  lines, indicators, attachments and the workflow's log) and deletes only a draft that was never submitted,
+  which the product itself cannot (an accidental duplicate, say). Its parts have no admin of their own.
+- Non-superusers see only what projects.access lets them see (their units), whatever model permissions they
+  were given.
 - The audit trail cannot be erased: historical rows are not registered, the workflow log is read-only,
-  and a form can only be deleted while it is a draft that was never submitted.
+  simple-history's "revert" is held to the change permission, and nothing submitted once can be deleted.
 """
-
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -20,7 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import access, evaluation
+from . import access
 from .models import (
     Attachment,
     FundingLine,
@@ -83,113 +84,23 @@ class ScopedAdminMixin:
         return super().has_delete_permission(request, obj) and self.in_scope(request, obj)
 
 
-class LockedFormAdminMixin(ScopedAdminMixin):
-    """Admin of the form or of one of its parts: read-only for everybody once the form is approved."""
-
-    assessment_path = ""  # the lookup from this model to SelfAssessment ("" for the form itself)
-
-    def scope_q(self, user):
-        return access.scope_q(user, self.assessment_path)
-
-    def assessment_of(self, obj) -> SelfAssessment:
-        return obj if isinstance(obj, SelfAssessment) else obj.assessment
-
-    def is_locked(self, obj) -> bool:
-        return obj is not None and self.assessment_of(obj).is_locked
-
-    def has_change_permission(self, request, obj=None):
-        return not self.is_locked(obj) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return not self.is_locked(obj) and super().has_delete_permission(request, obj)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # A new part can only be attached to a form the user may see that is not locked.
-        if db_field.name == "assessment":
-            kwargs["queryset"] = (
-                access.visible_assessments(request.user)
-                .exclude(status=SelfAssessment.Status.APPROVED)
-                .select_related("project")
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def _lock_form(self, request, assessment_id) -> SelfAssessment | None:
-        """Inside the save's transaction: lock the form's row and refuse if it was approved meanwhile."""
-        if assessment_id is None:
-            return None
-        assessment = SelfAssessment.objects.select_for_update().get(pk=assessment_id)
-        if assessment.is_locked:
-            raise PermissionDenied(_("这份自评表已审核通过并锁定，不能修改。"))
-        return assessment
-
-    def _bump(self, request, assessment):
-        if assessment is None:
-            return
-        # The product's pages compare versions (optimistic locking): an admin edit must make them stale too.
-        assessment.version += 1
-        assessment._history_user = request.user
-        assessment.save(update_fields=["version", "updated_at"])
-
-    # Only the workflow changes these (and a simple-history "revert" must not roll them back).
-    WORKFLOW_FIELDS = ("status", "submitted_at", "approved_at", "review_score", "review_opinion", "created_by")
-
-    def save_model(self, request, obj, form, change):
-        with transaction.atomic():
-            if isinstance(obj, SelfAssessment):
-                current = self._lock_form(request, obj.pk)
-                if current is not None:
-                    for name in self.WORKFLOW_FIELDS:
-                        setattr(obj, name, getattr(current, name))
-                    obj.version = current.version + 1
-                super().save_model(request, obj, form, change)
-                return
-            form_row = self._lock_form(request, obj.assessment_id)
-            super().save_model(request, obj, form, change)
-            self._bump(request, form_row)
-            if form_row is not None:
-                evaluation.store(form_row)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if isinstance(form.instance, SelfAssessment):
-            # The form's own fields and its inlines are saved by now: its evaluation follows them.
-            evaluation.store(form.instance)
-
-    def delete_model(self, request, obj):
-        with transaction.atomic():
-            assessment_id = obj.pk if isinstance(obj, SelfAssessment) else obj.assessment_id
-            form_row = self._lock_form(request, assessment_id)
-            obj._history_user = request.user
-            super().delete_model(request, obj)
-            if form_row is not None and not isinstance(obj, SelfAssessment):
-                self._bump(request, form_row)
-                evaluation.store(form_row)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            if not self.has_delete_permission(request, obj):
-                raise PermissionDenied(_("所选内容中有已锁定或不允许删除的记录，未删除任何内容。"))
-        with transaction.atomic():
-            for obj in queryset:
-                self.delete_model(request, obj)
-
-
-class FormPartInline(admin.TabularInline):
-    """Inlines of a form: no add, change or delete once the parent form is approved."""
+class ReadOnlyInline(admin.TabularInline):
+    """A part of a form, shown with it and never changed here."""
 
     extra = 0
+    can_delete = False
 
-    def _locked(self, obj):
-        return obj is not None and obj.is_locked
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
-        return not self._locked(obj) and super().has_add_permission(request, obj)
+        return False
 
     def has_change_permission(self, request, obj=None):
-        return not self._locked(obj) and super().has_change_permission(request, obj)
+        return False
 
     def has_delete_permission(self, request, obj=None):
-        return not self._locked(obj) and super().has_delete_permission(request, obj)
+        return False
 
 
 class MembershipInline(admin.TabularInline):
@@ -280,113 +191,55 @@ class ProjectAdmin(ScopedAdminMixin, GuardedHistoryAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class FundingLineInline(FormPartInline):
+class FundingLineInline(ReadOnlyInline):
     model = FundingLine
-    max_num = 4
+    fields = ["source", "initial_budget", "annual_budget", "executed", "score"]
 
 
-class IndicatorInline(FormPartInline):
+class IndicatorInline(ReadOnlyInline):
     model = Indicator
     fields = ["position", "level1", "level2", "name", "target", "actual", "weight", "score", "deviation"]
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(ReadOnlyInline):
     model = StatusChange
-    extra = 0
-    can_delete = False
-    readonly_fields = ["from_status", "to_status", "user", "comment", "created_at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    fields = ["from_status", "to_status", "user", "comment", "created_at"]
 
 
-class AttachmentInline(FormPartInline):
+class AttachmentInline(ReadOnlyInline):
     model = Attachment
-    readonly_fields = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
+    fields = ["original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
 
 
 @admin.register(SelfAssessment)
-class SelfAssessmentAdmin(LockedFormAdminMixin, GuardedHistoryAdmin):
+class SelfAssessmentAdmin(ScopedAdminMixin, GuardedHistoryAdmin):
+    """Read-only: the product's pages are where a form is filled in, reviewed and reopened."""
+
     list_display = ["project", "year", "status", "implementing_unit", "updated_at"]
     list_filter = ["year", "status", "project__competent_department", "project__implementing_unit"]
     search_fields = ["project__name", "project__code"]
     list_select_related = ["project", "project__implementing_unit"]
-    autocomplete_fields = ["project"]
-    readonly_fields = [
-        "status",
-        "workflow_link",
-        "review_score",
-        "review_opinion",
-        "version",
-        "created_at",
-        "updated_at",
-        "submitted_at",
-        "approved_at",
-        "created_by",
-    ]
     inlines = [FundingLineInline, IndicatorInline, StatusChangeInline, AttachmentInline]
+
+    def scope_q(self, user):
+        return access.scope_q(user)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["product_link", *(field.name for field in SelfAssessment._meta.concrete_fields)]
 
     @admin.display(description=_("实施单位"), ordering="project__implementing_unit__name")
     def implementing_unit(self, obj):
         return obj.project.implementing_unit
 
-    @admin.display(description=_("审核与重新打开"))
-    def workflow_link(self, obj):
+    @admin.display(description=_("填报与审核"))
+    def product_link(self, obj):
         if obj is None or obj.pk is None:
             return "—"
         return format_html(
             '<a href="{}">{}</a>',
             reverse("review_detail", args=[obj.pk]),
-            _("状态只能在审核页面改变（提交、审核通过、退回、重新打开都会留下记录）"),
+            _("自评表只在系统页面中填报、审核和重新打开（每一步都会留下记录）；这里只能查看"),
         )
-
-    def has_delete_permission(self, request, obj=None):
-        # Only a draft that never left the unit may go: anything submitted once is part of the record.
-        if obj is not None and (obj.status != SelfAssessment.Status.DRAFT or obj.status_changes.exists()):
-            return False
-        return super().has_delete_permission(request, obj)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "project" and not _superuser(request):
-            kwargs["queryset"] = access.visible_projects(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-@admin.register(Indicator)
-class IndicatorAdmin(LockedFormAdminMixin, GuardedHistoryAdmin):
-    assessment_path = "assessment__"
-    list_display = ["name", "level1", "level2", "weight", "score", "assessment"]
-    list_filter = ["level1", "level2", "assessment__year"]
-    search_fields = ["name", "assessment__project__name"]
-    list_select_related = ["assessment", "assessment__project"]
-
-
-@admin.register(FundingLine)
-class FundingLineAdmin(LockedFormAdminMixin, GuardedHistoryAdmin):
-    assessment_path = "assessment__"
-    list_display = ["assessment", "source", "initial_budget", "annual_budget", "executed", "score"]
-    list_filter = ["source", "assessment__year"]
-    search_fields = ["assessment__project__name"]
-    list_select_related = ["assessment", "assessment__project"]
-
-
-@admin.register(StatusChange)
-class StatusChangeAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    """The workflow's log: read-only for everybody; it only grows through projects.workflow."""
-
-    list_display = ["assessment", "from_status", "to_status", "user", "created_at"]
-    list_filter = ["to_status"]
-    search_fields = ["assessment__project__name", "comment"]
-    list_select_related = ["assessment", "assessment__project", "user"]
-
-    def scope_q(self, user):
-        return access.scope_q(user, "assessment__")
 
     def has_add_permission(self, request):
         return False
@@ -395,15 +248,28 @@ class StatusChangeAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        # Only a draft that never left the unit may go: anything submitted once is part of the record.
+        if obj is not None and (obj.status != SelfAssessment.Status.DRAFT or obj.status_changes.exists()):
+            return False
+        return super().has_delete_permission(request, obj)
 
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            # Under the row lock: a form submitted since the page was opened is not deleted.
+            current = SelfAssessment.objects.select_for_update().filter(pk=obj.pk).first()
+            if current is None or not self.has_delete_permission(request, current):
+                raise PermissionDenied(_("这份自评表已提交过或已审核通过，不能删除。"))
+            obj._history_user = request.user
+            super().delete_model(request, obj)
 
-@admin.register(Attachment)
-class AttachmentAdmin(LockedFormAdminMixin, GuardedHistoryAdmin):
-    assessment_path = "assessment__"
-    list_display = ["original_name", "assessment", "content_type", "size", "uploaded_at"]
-    search_fields = ["original_name", "assessment__project__name"]
-    list_select_related = ["assessment", "assessment__project"]
+    def delete_queryset(self, request, queryset):
+        # All or nothing: one form that may not be deleted keeps every form of the selection.
+        for obj in queryset:
+            if not self.has_delete_permission(request, obj):
+                raise PermissionDenied(_("所选内容中有已锁定或不允许删除的记录，未删除任何内容。"))
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_model(request, obj)
 
 
 @admin.register(ScoringRules)
