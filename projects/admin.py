@@ -11,6 +11,7 @@
 - The audit trail cannot be erased: historical rows are not registered, the workflow log is read-only,
   simple-history's "revert" is held to the change permission, and nothing submitted once can be deleted.
 """
+
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied

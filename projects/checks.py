@@ -555,7 +555,6 @@ def _optional_rule_checks(
                 },
                 schema.TOTAL_SCORE,
                 reads=(*RATE_READS, schema.indicator("*", "weight"), schema.indicator("*", "score")),
-                computed=True,
             )
         )
     return checks

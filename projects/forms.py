@@ -1,4 +1,5 @@
-"""The forms of the product's pages other than the editor: a new form, the list filters, a year's 评分规则."""
+"""The forms of the product's pages other than the editor (projects.editor.forms): a new form, the list filters,
+a year's 评分规则, the review page, imports and batch printing."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import access
-from .models import Project, ScoringRules, SelfAssessment
+from . import access, workflow
+from .models import Project, ScoringRules, SelfAssessment, Unit
+from .refusals import Refused
 
 # ---------------------------------------------------------------------------------------------------------
 # New form
@@ -219,3 +221,117 @@ class ScoringRulesForm(forms.ModelForm):
 
     def rule_values(self) -> dict:
         return {name: self.cleaned_data[name] for name in ScoringRules.RULE_FIELDS}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The review page: approve / return / the opinion only, and reopening an approved form
+
+
+class ReviewForm(forms.Form):
+    """One form, three buttons (approve, return, save the opinion only); each posts to its own URL."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("页面缺少版本信息，请刷新页面后再操作。"),
+            "invalid": _("页面的版本信息有误，请刷新页面后再操作。"),
+        },
+    )
+    review_score = forms.CharField(
+        label=_("审核得分"),
+        required=False,
+        max_length=20,
+        help_text=_("审核人自己的评分（0–100），与单位自评得分分开保存；可不填。"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "form-control"}),
+    )
+    review_opinion = forms.CharField(
+        label=_("审核意见"),
+        required=False,
+        max_length=4000,
+        help_text=_("随自评表存档的审核意见。"),
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        error_messages={"max_length": _("审核意见最多 %(limit_value)d 个字（现在 %(show_value)d 个）。")},
+    )
+    comment = forms.CharField(
+        label=_("处理说明 / 退回意见"),
+        required=False,
+        max_length=4000,
+        help_text=_("告诉填报单位需要修改什么；退回修改时必须填写。"),
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        error_messages={"max_length": _("处理说明最多 %(limit_value)d 个字（现在 %(show_value)d 个）。")},
+    )
+
+    def clean_review_score(self):
+        try:
+            return workflow.clean_review_score(self.cleaned_data["review_score"])
+        except Refused as refused:
+            raise forms.ValidationError(refused.message) from None
+
+
+class ReopenForm(forms.Form):
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, error_messages=ReviewForm.base_fields["version"].error_messages
+    )
+    comment = forms.CharField(
+        label=_("重新打开的理由"),
+        max_length=4000,
+        help_text=_("写明为什么要重新打开这份已审核的自评表；理由会记入状态记录。"),
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        error_messages={"required": _("重新打开已审核的自评表必须填写理由。")},
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Imports (JSON and Excel) and batch printing
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("文件"),
+        error_messages={"required": _("请选择要导入的文件。"), "empty": _("文件是空的。")},
+    )
+    replace = forms.BooleanField(
+        label=_("替换已有的同项目同年度自评表（仅限草稿和已退回的表；已提交、已审核的表不会被替换）"),
+        required=False,
+    )
+
+
+class BatchPrintForm(forms.Form):
+    unit = forms.ModelChoiceField(
+        label=_("单位"),
+        queryset=Unit.objects.none(),
+        empty_label=None,
+        help_text=_("选择主管部门时，打印该部门主管的全部项目及其下属实施单位的自评表。"),
+        error_messages={
+            "required": _("请选择要打印的单位。"),
+            "invalid_choice": _("所选单位不在您可查看的范围内，请从列表中选择。"),
+        },
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    year = forms.TypedChoiceField(
+        label=_("年度"),
+        coerce=int,
+        error_messages={
+            "required": _("请选择年度。"),
+            "invalid_choice": _("所选年度没有您可查看的自评表，请从列表中选择。"),
+        },
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    statuses = forms.MultipleChoiceField(
+        label=_("自评表状态"),
+        choices=SelfAssessment.Status.choices,
+        error_messages={
+            "required": _("请至少勾选一种状态。"),
+            "invalid_choice": _("状态“%(value)s”不存在，请重新勾选。"),
+        },
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = (
+            access.visible_units(user).exclude(kind=Unit.Kind.FINANCE).order_by("kind", "name")
+        )
+        years = access.visible_assessments(user).order_by("-year").values_list("year", flat=True).distinct()
+        self.fields["year"].choices = [(year, _("%(year)s 年度") % {"year": year}) for year in years]
+        self.fields["unit"].label_from_instance = lambda unit: f"{unit.name}（{unit.get_kind_display()}）"

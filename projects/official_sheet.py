@@ -27,16 +27,13 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import scoring
+from . import schema, scoring
 from .evaluation import Rulebook, evaluate_assessment
 from .models import FundingLine, Indicator, SelfAssessment
 
-# The check codes whose finding is about a figure printed in the official table, and the cell it marks.
-NOTED_CHECKS = {
-    "execution_rate_printed_mismatch": "rate",
-    "funding_score_mismatch": "score",
-    "total_printed_mismatch": "total",
-}
+# The printed cells a finding can be about. A check that compares a figure as entered with the one the system
+# computes (scoring.Check.computed) marks the cell of its field with 注N and is worded in the notes.
+NOTED_CELLS = {schema.EXECUTION_RATE: "rate", schema.FUNDING_SCORE: "score", schema.TOTAL_SCORE: "total"}
 DASH = "—"
 
 
@@ -244,7 +241,7 @@ def build_sheet(
     notes: list[str] = []
     marks: dict[str, int] = {}
     for check in evaluation.checks:
-        cell = NOTED_CHECKS.get(check.code)
+        cell = NOTED_CELLS.get(check.field) if check.computed else None
         if cell and cell not in marks:
             notes.append(check.message)
             marks[cell] = len(notes)

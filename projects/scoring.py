@@ -107,7 +107,8 @@ class Check:
     # The input cells the finding depends on (paths; "*" stands for any one part): a finding about input
     # that was refused is not shown. Empty: it depends on its own field only.
     reads: tuple[str, ...] = ()
-    # The finding compares a figure as entered with the one the system computes (the PDF notes it).
+    # The finding compares a figure as entered with the one the system computes: the printed form marks the
+    # cell of `field` with 注N and states the finding under the table (official_sheet.NOTED_CELLS).
     computed: bool = False
 
 

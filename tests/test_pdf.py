@@ -180,6 +180,22 @@ def test_total_note_when_the_entered_funding_score_is_not_the_computed_one(asses
     assert "95" in sheet.notes[1]
 
 
+def test_a_finding_is_noted_at_its_printed_cell_when_it_compares_entered_with_computed(assessment):
+    import dataclasses
+
+    from projects import schema, scoring
+
+    funding = list(assessment.funding_lines.all())
+    indicators = list(assessment.indicators.order_by("position", "id"))
+    evaluation = evaluate_assessment(assessment, rules_for_year(2023))
+    compared = scoring.Check("any_new_rule", "warning", "按新规则计算的总分为 90", schema.TOTAL_SCORE, computed=True)
+    plausibility = scoring.Check("another_rule", "warning", "总分偏高，请核实", schema.TOTAL_SCORE)
+    evaluation = dataclasses.replace(evaluation, checks=[*evaluation.checks, plausibility, compared])
+    sheet = official_sheet.build_sheet(assessment, funding, indicators, evaluation)
+    assert sheet.notes == ["按新规则计算的总分为 90"]
+    assert sheet.total.note == 1
+
+
 def test_level1_and_level2_cells_merge_over_their_rows_in_source_order(assessment):
     Indicator.objects.create(
         assessment=assessment,

@@ -71,17 +71,12 @@ def test_the_print_button_links_to_the_pdf(assessment):
 
 
 def test_the_official_table_renders_on_screen_with_the_class_hook(assessment):
-    from projects.evaluation import evaluate_assessment
+    from projects.evaluation import Rulebook
+    from projects.official_sheet import sheet_for
 
     html = render_to_string(
         "projects/partials/official_table.html",
-        {
-            "assessment": assessment,
-            "funding": list(assessment.funding_lines.all()),
-            "indicators": list(assessment.indicators.all()),
-            "evaluation": evaluate_assessment(assessment),
-            "official_class": "official-screen",
-        },
+        {"sheet": sheet_for(assessment, Rulebook()), "official_class": "official-screen"},
     )
     assert 'class="official-form official-screen"' in html
     assert "培训人次" in html and "年度资金总额" in html and 'rowspan="4"' in html

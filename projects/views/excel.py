@@ -4,7 +4,6 @@ Thin views: the form comes through projects.access (404 outside the user's units
 projects.excel / projects.reports / projects.uploads, and the page is rendered.
 """
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,11 +12,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import access, reports, uploads
 from ..excel import layout, reader, writer
+from ..forms import ImportForm
 from ..interchange import ImportRefused
 from ..models import SelfAssessment
 
@@ -29,17 +28,6 @@ def xlsx_response(data: bytes, filename: str) -> HttpResponse:
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("文件"),
-        error_messages={"required": gettext_lazy("请选择要导入的文件。"), "empty": gettext_lazy("文件是空的。")},
-    )
-    replace = forms.BooleanField(
-        label=gettext_lazy("替换已有的同项目同年度自评表（仅限草稿和已退回的表；已提交、已审核的表不会被替换）"),
-        required=False,
-    )
 
 
 def require_preparer(user):

@@ -5,17 +5,15 @@ call (projects.printing), then the response. A batch covers only access.visible_
 them, only forms access.visible_assessments allows; a batch job is its requester's alone.
 """
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import access
-from ..models import PrintJob, SelfAssessment, Unit
+from ..forms import BatchPrintForm
+from ..models import PrintJob, SelfAssessment
 from ..printing import tasks
 from ..printing.render import render_assessment
 
@@ -37,47 +35,6 @@ def assessment_pdf(request, pk):
     content = render_assessment(assessment)
     filename = f"{assessment.project.name}_{assessment.year}_绩效自评表.pdf"
     return pdf_response(content, filename)
-
-
-class BatchPrintForm(forms.Form):
-    unit = forms.ModelChoiceField(
-        label=gettext_lazy("单位"),
-        queryset=Unit.objects.none(),
-        empty_label=None,
-        help_text=gettext_lazy("选择主管部门时，打印该部门主管的全部项目及其下属实施单位的自评表。"),
-        error_messages={
-            "required": gettext_lazy("请选择要打印的单位。"),
-            "invalid_choice": gettext_lazy("所选单位不在您可查看的范围内，请从列表中选择。"),
-        },
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    year = forms.TypedChoiceField(
-        label=gettext_lazy("年度"),
-        coerce=int,
-        error_messages={
-            "required": gettext_lazy("请选择年度。"),
-            "invalid_choice": gettext_lazy("所选年度没有您可查看的自评表，请从列表中选择。"),
-        },
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    statuses = forms.MultipleChoiceField(
-        label=gettext_lazy("自评表状态"),
-        choices=SelfAssessment.Status.choices,
-        error_messages={
-            "required": gettext_lazy("请至少勾选一种状态。"),
-            "invalid_choice": gettext_lazy("状态“%(value)s”不存在，请重新勾选。"),
-        },
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
-    )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = (
-            access.visible_units(user).exclude(kind=Unit.Kind.FINANCE).order_by("kind", "name")
-        )
-        years = access.visible_assessments(user).order_by("-year").values_list("year", flat=True).distinct()
-        self.fields["year"].choices = [(year, _("%(year)s 年度") % {"year": year}) for year in years]
-        self.fields["unit"].label_from_instance = lambda unit: f"{unit.name}（{unit.get_kind_display()}）"
 
 
 @login_required

@@ -6,76 +6,21 @@ what; a refusal comes back with a code that says how to answer (403 / 409 / 400)
 a clerk understands. Whatever was typed is shown again after a refusal: bad input loses nothing.
 """
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import access, attachments, history, official_sheet, workflow
 from ..evaluation import evaluate_assessment, rules_for, stored
+from ..forms import ReopenForm, ReviewForm
 
 QUEUE_PAGE_SIZE = 50
 Refused = workflow.TransitionRefused
 STATUS_FOR = {Refused.FORBIDDEN: 403, Refused.STALE: 409, Refused.STATE: 409, Refused.INVALID: 400}
-
-
-class ReviewForm(forms.Form):
-    """One form, three buttons (approve, return, save the opinion only); each posts to its own URL."""
-
-    version = forms.IntegerField(
-        widget=forms.HiddenInput,
-        error_messages={
-            "required": gettext_lazy("页面缺少版本信息，请刷新页面后再操作。"),
-            "invalid": gettext_lazy("页面的版本信息有误，请刷新页面后再操作。"),
-        },
-    )
-    review_score = forms.CharField(
-        label=gettext_lazy("审核得分"),
-        required=False,
-        max_length=20,
-        help_text=gettext_lazy("审核人自己的评分（0–100），与单位自评得分分开保存；可不填。"),
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "form-control"}),
-    )
-    review_opinion = forms.CharField(
-        label=gettext_lazy("审核意见"),
-        required=False,
-        max_length=4000,
-        help_text=gettext_lazy("随自评表存档的审核意见。"),
-        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
-        error_messages={"max_length": gettext_lazy("审核意见最多 %(limit_value)d 个字（现在 %(show_value)d 个）。")},
-    )
-    comment = forms.CharField(
-        label=gettext_lazy("处理说明 / 退回意见"),
-        required=False,
-        max_length=4000,
-        help_text=gettext_lazy("告诉填报单位需要修改什么；退回修改时必须填写。"),
-        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
-        error_messages={"max_length": gettext_lazy("处理说明最多 %(limit_value)d 个字（现在 %(show_value)d 个）。")},
-    )
-
-    def clean_review_score(self):
-        try:
-            return workflow.clean_review_score(self.cleaned_data["review_score"])
-        except Refused as refused:
-            raise forms.ValidationError(refused.message) from None
-
-
-class ReopenForm(forms.Form):
-    version = forms.IntegerField(
-        widget=forms.HiddenInput, error_messages=ReviewForm.base_fields["version"].error_messages
-    )
-    comment = forms.CharField(
-        label=gettext_lazy("重新打开的理由"),
-        max_length=4000,
-        help_text=gettext_lazy("写明为什么要重新打开这份已审核的自评表；理由会记入状态记录。"),
-        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
-        error_messages={"required": gettext_lazy("重新打开已审核的自评表必须填写理由。")},
-    )
 
 
 # --- the queue ------------------------------------------------------------------------------------------
