@@ -184,128 +184,138 @@ def parse_document(data) -> list[ParsedAssessment]:
     parsed: list[ParsedAssessment] = []
     seen: set[tuple[str, str, int]] = set()
     for n, item in enumerate(items, start=1):
-        head = _("第 %(n)s 份") % {"n": n}
-        if not reader.keys(head, item, ASSESSMENT_KEYS, REQUIRED_ASSESSMENT_KEYS):
+        if not reader.keys(_("第 %(n)s 份") % {"n": n}, item, ASSESSMENT_KEYS, REQUIRED_ASSESSMENT_KEYS):
             continue
-        project = reader.text(f"{head} project", item.get("project"), required=True, max_length=200)
-        year = item.get("year")
-        a = ParsedAssessment(
-            index=n,
-            year=year if isinstance(year, int) else 0,
-            project=project,
-            project_code=reader.text(f"{head} project_code", item.get("project_code"), max_length=50),
-            competent_department=reader.text(
-                f"{head} competent_department", item.get("competent_department"), required=True, max_length=200
-            ),
-            implementing_unit=reader.text(
-                f"{head} implementing_unit", item.get("implementing_unit"), required=True, max_length=200
-            ),
-            amount_unit=item.get("amount_unit") or SelfAssessment.AmountUnit.WAN,
-            funding={},
-            funding_weight=None,
-            funding_score=None,
-            goal_expected="",
-            goal_actual="",
-            printed={},
-        )
-        where = a.label
-        if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
-            reader.problem(f"{where} year", _("年度应为 2000 至 2100 之间的整数，如 2022"))
-        if a.amount_unit not in SelfAssessment.AmountUnit.values:
-            reader.problem(f"{where} amount_unit", _("金额单位只能是“万元”或“元”"))
+        a = _parse_header(reader, n, item)
         key = (a.implementing_unit, a.project, a.year)
         if key in seen:
-            reader.problem(where, _("同一项目同一年度在文件中出现了两次"))
+            reader.problem(a.label, _("同一项目同一年度在文件中出现了两次"))
         seen.add(key)
-
-        funding = item.get("funding")
-        if not isinstance(funding, list):
-            reader.problem(f"{where} funding", _("应为资金行的列表"))
-            funding = []
-        for i, line in enumerate(funding, start=1):
-            lw = f"{where} funding[{i}]"
-            if not reader.keys(lw, line, FUNDING_KEYS, {"source"}):
-                continue
-            source = line.get("source")
-            if not isinstance(source, str) or source not in schema.SOURCE_CODES:
-                reader.problem(f"{lw}.source", _("资金来源应为 total、current_appropriation、carryover 或 other"))
-                continue
-            if source in a.funding:
-                reader.problem(f"{lw}.source", _("资金来源“%(source)s”重复") % {"source": source})
-                continue
-            a.funding[source] = {col: reader.number(f"{lw}.{col}", line.get(col)) for col in schema.COLUMN_CODES}
-        a.funding_weight = reader.number(f"{where} funding_weight", item.get("funding_weight", "10"), schema.POINTS)
-        a.funding_score = reader.number(f"{where} funding_score", item.get("funding_score"), schema.POINTS)
-        a.goal_expected = reader.text(f"{where} goal_expected", item.get("goal_expected"))
-        a.goal_actual = reader.text(f"{where} goal_actual", item.get("goal_actual"))
-        printed = item.get("printed") or {}
-        if reader.keys(f"{where} printed", printed, PRINTED_KEYS):
-            a.printed = {k: reader.text(f"{where} printed.{k}", printed.get(k), max_length=20) for k in PRINTED_KEYS}
-
-        indicators = item.get("indicators")
-        if not isinstance(indicators, list):
-            reader.problem(f"{where} indicators", _("应为绩效指标的列表"))
-            indicators = []
-        for i, row in enumerate(indicators, start=1):
-            rw = _("%(where)s 第 %(row)s 行指标") % {"where": where, "row": i}
-            if not reader.keys(rw, row, INDICATOR_KEYS | INDICATOR_OPTIONAL, {"level1", "level2"}):
-                continue
-            level1 = choice_of(row.get("level1"), schema.LEVEL1)
-            level2 = choice_of(row.get("level2"), schema.LEVEL2)
-            if level1 is None:
-                reader.problem(
-                    f"{rw} level1",
-                    _("一级指标“%(v)s”不是 产出指标、效益指标、满意度指标 之一") % {"v": _shown(row.get("level1"))},
-                )
-            if level2 is None:
-                reader.problem(
-                    f"{rw} level2", _("二级指标“%(v)s”不在规定的二级指标中") % {"v": _shown(row.get("level2"))}
-                )
-            if level1 and level2:
-                try:
-                    validation.level2_under_level1(level1, level2)
-                except validation.Invalid as refusal:
-                    reader.problem(f"{rw} level2", refusal.message)
-            weight = reader.number(f"{rw} weight", row.get("weight"), schema.POINTS)
-            score = reader.number(f"{rw} score", row.get("score"), schema.POINTS)
-            try:
-                validation.score_within_weight(score, weight)
-            except validation.Invalid as refusal:
-                reader.problem(f"{rw} score", refusal.message)
-            nature = reader.choice(
-                f"{rw} nature",
-                row.get("nature"),
-                set(schema.codes(schema.NATURES)),
-                _("指标性质应为 ge、le、eq 或 qualitative"),
-            )
-            achievement = reader.choice(
-                f"{rw} achievement",
-                row.get("achievement"),
-                set(schema.codes(schema.ACHIEVEMENTS)),
-                _("达成程度应为 achieved、partial 或 not_achieved"),
-            )
-            a.indicators.append(
-                {
-                    "position": i,
-                    "level1": level1 or "",
-                    "level2": level2 or "",
-                    "name": reader.text(f"{rw} name", row.get("name"), max_length=500),
-                    "target": reader.text(f"{rw} target", row.get("target"), max_length=500),
-                    "actual": reader.text(f"{rw} actual", row.get("actual"), max_length=500),
-                    "weight": weight,
-                    "score": score,
-                    "deviation": reader.text(f"{rw} deviation", row.get("deviation")),
-                    "nature": nature,
-                    "measure_unit": reader.text(f"{rw} measure_unit", row.get("measure_unit"), max_length=20),
-                    "target_value": reader.number(f"{rw} target_value", row.get("target_value")),
-                    "actual_value": reader.number(f"{rw} actual_value", row.get("actual_value")),
-                    "achievement": achievement,
-                }
-            )
+        _parse_funding(reader, a, item)
+        _parse_indicators(reader, a, item)
         parsed.append(a)
     if reader.problems:
         raise ImportRefused(reader.problems)
     return parsed
+
+
+def _parse_header(reader: _Reader, n: int, item: dict) -> ParsedAssessment:
+    head = _("第 %(n)s 份") % {"n": n}
+    year = item.get("year")
+    a = ParsedAssessment(
+        index=n,
+        year=year if isinstance(year, int) else 0,
+        project=reader.text(f"{head} project", item.get("project"), required=True, max_length=200),
+        project_code=reader.text(f"{head} project_code", item.get("project_code"), max_length=50),
+        competent_department=reader.text(
+            f"{head} competent_department", item.get("competent_department"), required=True, max_length=200
+        ),
+        implementing_unit=reader.text(
+            f"{head} implementing_unit", item.get("implementing_unit"), required=True, max_length=200
+        ),
+        amount_unit=item.get("amount_unit") or SelfAssessment.AmountUnit.WAN,
+        funding={},
+        funding_weight=None,
+        funding_score=None,
+        goal_expected="",
+        goal_actual="",
+        printed={},
+    )
+    where = a.label
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+        reader.problem(f"{where} year", _("年度应为 2000 至 2100 之间的整数，如 2022"))
+    if a.amount_unit not in SelfAssessment.AmountUnit.values:
+        reader.problem(f"{where} amount_unit", _("金额单位只能是“万元”或“元”"))
+    return a
+
+
+def _parse_funding(reader: _Reader, a: ParsedAssessment, item: dict) -> None:
+    """项目资金, 分值, 得分, 年度总体目标 and the figures the document printed."""
+    where = a.label
+    funding = item.get("funding")
+    if not isinstance(funding, list):
+        reader.problem(f"{where} funding", _("应为资金行的列表"))
+        funding = []
+    for i, line in enumerate(funding, start=1):
+        lw = f"{where} funding[{i}]"
+        if not reader.keys(lw, line, FUNDING_KEYS, {"source"}):
+            continue
+        source = line.get("source")
+        if not isinstance(source, str) or source not in schema.SOURCE_CODES:
+            reader.problem(f"{lw}.source", _("资金来源应为 total、current_appropriation、carryover 或 other"))
+            continue
+        if source in a.funding:
+            reader.problem(f"{lw}.source", _("资金来源“%(source)s”重复") % {"source": source})
+            continue
+        a.funding[source] = {col: reader.number(f"{lw}.{col}", line.get(col)) for col in schema.COLUMN_CODES}
+    a.funding_weight = reader.number(f"{where} funding_weight", item.get("funding_weight", "10"), schema.POINTS)
+    a.funding_score = reader.number(f"{where} funding_score", item.get("funding_score"), schema.POINTS)
+    a.goal_expected = reader.text(f"{where} goal_expected", item.get("goal_expected"))
+    a.goal_actual = reader.text(f"{where} goal_actual", item.get("goal_actual"))
+    printed = item.get("printed") or {}
+    if reader.keys(f"{where} printed", printed, PRINTED_KEYS):
+        a.printed = {k: reader.text(f"{where} printed.{k}", printed.get(k), max_length=20) for k in PRINTED_KEYS}
+
+
+def _parse_indicators(reader: _Reader, a: ParsedAssessment, item: dict) -> None:
+    indicators = item.get("indicators")
+    if not isinstance(indicators, list):
+        reader.problem(f"{a.label} indicators", _("应为绩效指标的列表"))
+        indicators = []
+    for i, row in enumerate(indicators, start=1):
+        rw = _("%(where)s 第 %(row)s 行指标") % {"where": a.label, "row": i}
+        if reader.keys(rw, row, INDICATOR_KEYS | INDICATOR_OPTIONAL, {"level1", "level2"}):
+            a.indicators.append({"position": i, **_parse_indicator(reader, rw, row)})
+
+
+def _parse_indicator(reader: _Reader, rw: str, row: dict) -> dict:
+    level1 = choice_of(row.get("level1"), schema.LEVEL1)
+    level2 = choice_of(row.get("level2"), schema.LEVEL2)
+    if level1 is None:
+        reader.problem(
+            f"{rw} level1",
+            _("一级指标“%(v)s”不是 产出指标、效益指标、满意度指标 之一") % {"v": _shown(row.get("level1"))},
+        )
+    if level2 is None:
+        reader.problem(f"{rw} level2", _("二级指标“%(v)s”不在规定的二级指标中") % {"v": _shown(row.get("level2"))})
+    if level1 and level2:
+        try:
+            validation.level2_under_level1(level1, level2)
+        except validation.Invalid as refusal:
+            reader.problem(f"{rw} level2", refusal.message)
+    weight = reader.number(f"{rw} weight", row.get("weight"), schema.POINTS)
+    score = reader.number(f"{rw} score", row.get("score"), schema.POINTS)
+    try:
+        validation.score_within_weight(score, weight)
+    except validation.Invalid as refusal:
+        reader.problem(f"{rw} score", refusal.message)
+    nature = reader.choice(
+        f"{rw} nature",
+        row.get("nature"),
+        set(schema.codes(schema.NATURES)),
+        _("指标性质应为 ge、le、eq 或 qualitative"),
+    )
+    achievement = reader.choice(
+        f"{rw} achievement",
+        row.get("achievement"),
+        set(schema.codes(schema.ACHIEVEMENTS)),
+        _("达成程度应为 achieved、partial 或 not_achieved"),
+    )
+    return {
+        "level1": level1 or "",
+        "level2": level2 or "",
+        "name": reader.text(f"{rw} name", row.get("name"), max_length=500),
+        "target": reader.text(f"{rw} target", row.get("target"), max_length=500),
+        "actual": reader.text(f"{rw} actual", row.get("actual"), max_length=500),
+        "weight": weight,
+        "score": score,
+        "deviation": reader.text(f"{rw} deviation", row.get("deviation")),
+        "nature": nature,
+        "measure_unit": reader.text(f"{rw} measure_unit", row.get("measure_unit"), max_length=20),
+        "target_value": reader.number(f"{rw} target_value", row.get("target_value")),
+        "actual_value": reader.number(f"{rw} actual_value", row.get("actual_value")),
+        "achievement": achievement,
+    }
 
 
 def _resolve_units(a: ParsedAssessment, problems: list[str]):
