@@ -227,6 +227,20 @@ def not_covered(page, selector):
     )
 
 
+def test_tabbing_through_the_rows_never_lands_on_a_hidden_delete_box(page, login_page, preparer, assessment):
+    login_page("preparer")
+    page.goto_path(f"/assessments/{assessment.pk}/")
+    page.locator("#id_ind-0-name").focus()
+    visited = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        visited.append(page.evaluate("document.activeElement.id || document.activeElement.className"))
+    assert any(name.startswith("id_ind-1-") for name in visited), visited  # it did reach the next row
+    assert not [name for name in visited if name.endswith("-DELETE") or "js-delete " in f"{name} "], visited
+    page.keyboard.press("Space")
+    expect(page.locator("tbody.ind-row.is-deleted")).to_have_count(0)
+
+
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_bad_input_shows_dashes_and_the_table_stays_clear_of_the_panel(
     page, login_page, preparer, assessment, language

@@ -193,7 +193,9 @@ class IndicatorForm(forms.Form):
 
 class BaseIndicatorFormSet(forms.BaseFormSet):
     def get_deletion_widget(self):
-        return forms.CheckboxInput(attrs={"class": "form-check-input js-delete"})
+        # Out of the Tab order and hidden from assistive technology: a row is deleted only with its visible 删除
+        # button (undone with 撤销), never by a Space on a checkbox the clerk cannot see.
+        return forms.CheckboxInput(attrs={"class": "form-check-input js-delete", "tabindex": "-1"})
 
     def is_deleted(self, form) -> bool:
         # Read from the posted data, not cleaned_data: the live preview asks before validation.
