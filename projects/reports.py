@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
 from django.http import Http404
 from django.utils.http import urlencode
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from . import access, evaluation, scoring
 from .models import SelfAssessment, Unit
+from .paging import page_of
 
 Status = SelfAssessment.Status
 ZERO = scoring.ZERO
@@ -468,9 +469,7 @@ def summary(user, filters: Filters, page: str | int | None = 1) -> Summary:
     qs = scoped(user, filters)
     totals, histogram = _totals(qs, rules)
     selection = ordered(qs.select_related(*ROW_RELATED), filters.sort, filters.descending)
-    paginator = Paginator(selection, PAGE_SIZE)
-    paginator.count = totals.count  # counted with the totals already
-    paged = paginator.get_page(page)
+    paged = page_of(selection, page, PAGE_SIZE, count=totals.count)  # counted with the totals already
     paged.object_list = [row_of(a) for a in paged.object_list]
     points = _lowest_rates(qs)
     with_rate = totals.with_rate

@@ -207,9 +207,9 @@ def test_the_page_costs_the_same_queries_for_3_or_30_forms(client_for, admin_use
     large, response = count_queries(c, params)
     assert len(response.context["summary"].rows) == 30
     assert small == large
-    # session, user, memberships, years, the year's rules, totals with the histogram, by status, the page of
-    # rows, the lowest rates, unit choices, unit lines
-    assert large == 11
+    # session, user, memberships, years, the year's rules, totals with the histogram, by status, the page's ids
+    # (sorted narrow) and its rows, the lowest rates, unit choices, unit lines
+    assert large == 12
 
 
 # --- the .xlsx download --------------------------------------------------------------------------------

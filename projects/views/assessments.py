@@ -6,7 +6,6 @@ Thin views: fetch through projects.access (404 outside the user's units), one se
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +20,7 @@ from ..editor import save as editor_save
 from ..editor.forms import AssessmentEditor
 from ..forms import DashboardFilterForm, NewAssessmentForm
 from ..models import Membership, SelfAssessment
+from ..paging import page_of
 
 PAGE_SIZE = 20
 EDIT_TEMPLATE = "projects/assessment_edit.html"
@@ -46,7 +46,7 @@ def dashboard(request):
         qs = access.unit_forms(qs, wanted["unit"])
     if wanted.get("q"):
         qs = qs.filter(project__name__icontains=wanted["q"].strip())
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(qs, request.GET.get("page"), PAGE_SIZE)
     # The stored evaluations (projects.evaluation.store): a page of the list costs the same at any size.
     rows = [(a, evaluation.stored(a)) for a in page.object_list]
     return render(
