@@ -109,25 +109,25 @@ def main():
         print(f"single seed form: {len(single) / 1024:.0f} KiB")
 
         ids = list(SelfAssessment.objects.order_by("pk").values_list("pk", flat=True))
-        batch = ids[: args.forms]
-        title = batch.batch_title(len(batch), 2022, "bench")
+        chosen = ids[: args.forms]
+        title = batch.batch_title(len(chosen), 2022, "bench")
         connection.close()
         for label in ("cold pool", "warm pool"):
             target = folder / "batch.pdf"
             started = time.perf_counter()
-            pages = batch.render_batch(batch, target, title=title)
+            pages = batch.render_batch(chosen, target, title=title)
             wall = time.perf_counter() - started
             print(
-                f"batch of {len(batch)} forms, {label}: {wall:.2f} s wall, {pages} pages, "
+                f"batch of {len(chosen)} forms, {label}: {wall:.2f} s wall, {pages} pages, "
                 f"{target.stat().st_size / 1024 / 1024:.1f} MiB  [target ≤ 7 s]"
             )
         started = time.perf_counter()
-        batch.render_batch(batch, folder / "batch1.pdf", title=title, workers=1)
-        print(f"batch of {len(batch)} forms, one process: {time.perf_counter() - started:.2f} s wall")
+        batch.render_batch(chosen, folder / "batch1.pdf", title=title, workers=1)
+        print(f"batch of {len(chosen)} forms, one process: {time.perf_counter() - started:.2f} s wall")
 
         pool = batch.worker_pool(batch.pdf_workers())
         workers = list(pool._processes)
-        for size in (len(batch) // 2, len(batch), len(ids)):
+        for size in (len(chosen) // 2, len(chosen), len(ids)):
             batch.render_batch(ids[:size], folder / "memory.pdf", title=title)
             rss = [rss_kib(pid) // 1024 for pid in workers]
             print(
