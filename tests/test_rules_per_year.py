@@ -28,9 +28,15 @@ def stored_values(assessment) -> dict:
 
 
 def official_html(assessment) -> str:
-    return render.official_html(
-        official_sheet.forms_queryset(SelfAssessment.objects.filter(pk=assessment.pk)), Rulebook()
-    )
+    """The PDF's HTML, with its creation stamp (dcterms.created, the time of rendering) held still so that two
+    renders a second apart compare equal when the form's content is the same."""
+    from datetime import UTC, datetime
+    from unittest import mock
+
+    with mock.patch.object(render.timezone, "now", return_value=datetime(2024, 1, 1, tzinfo=UTC)):
+        return render.official_html(
+            official_sheet.forms_queryset(SelfAssessment.objects.filter(pk=assessment.pk)), Rulebook()
+        )
 
 
 def change_rules(user, year, capture, **values):
