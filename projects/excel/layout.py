@@ -45,6 +45,9 @@ INDICATOR_COLUMNS: dict[str, int] = {
 }
 INDICATOR_HEADINGS = {INDICATOR_COLUMNS[field.name]: field.label for field in _PRINTED}
 EXTRA_HEADINGS = {INDICATOR_COLUMNS[field.name]: field.label for field in _EXTRA}
+CHOICE_LABELS = {
+    field.name: schema.labels(field.choices) for field in schema.INDICATOR_FIELDS if field.kind == "choice"
+}
 EXTRA_NOTE = "以下几列供系统计分（可留空，不打印）"  # above the scoring columns
 EXTRA_NOTE_COLUMN = min(EXTRA_HEADINGS)
 NATURE_LABELS = schema.labels(schema.NATURES)

@@ -5,6 +5,7 @@ Every problem names the sheet, row and column; each sheet becomes an interchange
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import zipfile
@@ -675,7 +676,7 @@ class _SheetReader:
         reported again."""
         col1, col2 = INDICATOR_COLUMNS["level1"], INDICATOR_COLUMNS["level2"]
         if (row, col1) in self.cells:
-            new = self._level(row, col1, _label_map(Indicator.Level1.choices), INDICATOR["level1"].label) or ""
+            new = self._level(row, col1, _level_labels("level1"), INDICATOR["level1"].label) or ""
             if new != level1:
                 level2 = None  # a new 一级 block starts with its own 二级
             level1 = new
@@ -683,7 +684,7 @@ class _SheetReader:
             self.problem(row, col1, _("一级指标不能为空"))
             level1 = ""
         if (row, col2) in self.cells:
-            level2 = self._level(row, col2, _label_map(Indicator.Level2.choices), INDICATOR["level2"].label) or ""
+            level2 = self._level(row, col2, _level_labels("level2"), INDICATOR["level2"].label) or ""
             if level1 and level2:
                 try:
                     validation.level2_under_level1(level1, level2)
@@ -791,7 +792,10 @@ _CHOICE_REFUSAL = {
 }
 
 
-def _label_map(choices) -> dict[str, str]:
+@functools.cache
+def _level_labels(name: str) -> dict[str, str]:
+    """{printed label, normalised: code} of 一级 or 二级; the printed words never change, so once per process."""
+    choices = {"level1": Indicator.Level1.choices, "level2": Indicator.Level2.choices}[name]
     return {normalize_label(label): value for label, value in interchange.printed_labels(choices).items()}
 
 

@@ -21,6 +21,7 @@ from ..evaluation import Rulebook, evaluate_assessment
 from ..models import Indicator, SelfAssessment
 from .layout import (
     ACHIEVEMENT_LABELS,
+    CHOICE_LABELS,
     EXTRA_HEADINGS,
     EXTRA_NOTE,
     EXTRA_NOTE_COLUMN,
@@ -402,7 +403,7 @@ def _write_indicator(ws, row: int, indicator: Indicator):
             continue
         spec, value = schema.INDICATOR[name], getattr(indicator, name)
         if spec.kind == "choice":
-            put_text(ws.cell(row, col), schema.labels(spec.choices).get(value, ""))
+            put_text(ws.cell(row, col), CHOICE_LABELS[name].get(value, ""))
         elif spec.is_number:
             put_number(ws.cell(row, col), value)
         else:
