@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Membership, Project, SelfAssessment, Unit
+from .models import EDIT_REASON, Membership, Project, SelfAssessment, StatusChange, Unit
 
 Role = Membership.Role
 FINANCE_ADMIN = "finance_admin"
@@ -187,6 +187,29 @@ def is_reviewer_of(user: Person, assessment: SelfAssessment) -> bool:
     return project.competent_department_id in units or project.implementing_unit.parent_id in units
 
 
+def authored_ids(user: Person, assessment_ids: Sequence[int]) -> set[int]:
+    """Which of these forms the user created, changed (while a draft or returned) or submitted: separation of
+    duties (不相容岗位分离) means they never review those, whatever other roles they hold. A reviewer's own
+    审核意见, recorded while the form waits, does not make them its author. One query for any number of forms."""
+    if user is None or not user.is_authenticated or not assessment_ids:
+        return set()
+    content = Q(history_change_reason=EDIT_REASON) | Q(history_change_reason__isnull=True) | Q(history_change_reason="")
+    edited = (
+        SelfAssessment.history.filter(content, history_user=user.pk, status__in=SelfAssessment.EDITABLE_STATUSES)
+        .exclude(history_type="-")
+        .values("id")
+    )
+    submitted = StatusChange.objects.filter(to_status=SelfAssessment.Status.SUBMITTED, user=user.pk).values(
+        "assessment_id"
+    )
+    authored = Q(created_by=user.pk) | Q(pk__in=submitted) | Q(pk__in=edited)
+    return set(SelfAssessment.objects.filter(authored, pk__in=list(assessment_ids)).values_list("pk", flat=True))
+
+
+def is_author_of(user: Person, assessment: SelfAssessment) -> bool:
+    return assessment.pk in authored_ids(user, [assessment.pk])
+
+
 def is_reopener(user: Person) -> bool:
     """Reopening an approved form is the 财政 administrator's call, with a written reason."""
     return is_finance_admin(user)
@@ -200,9 +223,14 @@ def can_edit(user: Person, assessment: SelfAssessment) -> bool:
     return assessment.is_editable and is_preparer_of(user, assessment)
 
 
-def can_review(user: Person, assessment: SelfAssessment) -> bool:
-    """Reviewers of the project's department (or of the unit's parent) act on submitted forms only."""
-    return assessment.status == SelfAssessment.Status.SUBMITTED and is_reviewer_of(user, assessment)
+def can_review(user: Person, assessment: SelfAssessment, *, authored: set[int] | None = None) -> bool:
+    """Reviewers of the project's department (or of the unit's parent) act on submitted forms only, and never
+    on a form they wrote themselves (`authored`: authored_ids of a whole page, read once)."""
+    if assessment.status != SelfAssessment.Status.SUBMITTED or not is_reviewer_of(user, assessment):
+        return False
+    if authored is None:
+        return not is_author_of(user, assessment)
+    return assessment.pk not in authored
 
 
 def can_reopen(user: Person, assessment: SelfAssessment) -> bool:

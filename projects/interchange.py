@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +24,24 @@ from .models import FundingLine, Indicator, Project, SelfAssessment, Unit
 from .refusals import Refused
 
 FORMAT = "perfeval.self-assessment/1"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one import reads. Checked before the work each limit bounds, so that a hostile or broken file
+    costs a message, not the server's memory or a request that never ends."""
+
+    max_bytes: int
+    max_forms: int  # forms in one document
+
+
+# An upload is a unit's own forms, imported while a clerk waits: as many as a workbook may have sheets.
+UPLOAD = Limits(max_bytes=5 * 1024 * 1024, max_forms=200)
+# The import command reads a district's whole export (a form is a few KB; 5,000 is every project of a district).
+COMMAND = Limits(max_bytes=100 * 1024 * 1024, max_forms=5000)
+# Rows and free text per form: projects.schema (MAX_INDICATOR_ROWS, MAX_TEXT_LENGTH), shared with the editor.
+# A refusal lists at most this many problems: a 5 MB file of broken rows would otherwise be a page of megabytes.
+MAX_PROBLEMS = 200
 
 ASSESSMENT_KEYS = {
     "year",
@@ -68,16 +86,71 @@ def choice_of(value: object, group: tuple[schema.Choice, ...]) -> str | None:
 
 def _shown(value: object) -> str:
     """A value of the document quoted in a message, cut short (it may be a whole nested list)."""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)[:60]
-    return text[:60]
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)[:60]
+    return text[:60] + ("…" if len(text) > 60 else "")
+
+
+# NUL and unpaired surrogates ("\\ud800" in JSON) cannot be stored in PostgreSQL ("text fields cannot contain
+# NUL") nor encoded as UTF-8 for a page or a terminal.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_MESSAGE = gettext_lazy("含有无法保存的控制字符或残缺的字符编码，请删除后再导入")
+
+
+def printable(text: str) -> str:
+    """The text with NUL and lone surrogates shown as �: a message quotes the file, and one such character in
+    it would make the page or the command's output fail with UnicodeEncodeError instead of showing it."""
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 class ImportRefused(Refused):
     """An import that is refused as a whole (all or nothing); `problems` names each one and where it is."""
 
     def __init__(self, problems: list[str]):
+        problems = [printable(str(problem)) for problem in problems]
+        if len(problems) > MAX_PROBLEMS:
+            more = len(problems) - MAX_PROBLEMS
+            rest = _("……另有 %(n)s 个问题未列出，请先改正以上问题后再导入。") % {"n": more}
+            problems = [*problems[:MAX_PROBLEMS], rest]
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class _Duplicated(dict):
+    """A JSON object that named a key more than once; json keeps the last silently, the reader refuses it."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    seen: set[str] = set()
+    twice = [key for key, _value in pairs if key in seen or seen.add(key)]
+    obj = _Duplicated(obj)
+    obj.duplicates = tuple(dict.fromkeys(twice))
+    return obj
+
+
+class _Oversized:
+    """A JSON number of more digits than any field holds, kept unread: int() of more than 4300 digits raises
+    ValueError, and no field of the format takes such a number anyway. The field that finds it says so."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __str__(self):
+        return self.text[:20] + "…"
+
+
+def _integer(text: str):
+    return _Oversized(text) if len(text) > validation.MAX_NUMBER_TEXT else int(text)
+
+
+def text_limit(model, name: str) -> int:
+    """How long a text of the model may be: the column's max_length, or for free text (a TextField) the declared
+    limit of projects.schema."""
+    return model._meta.get_field(name).max_length or schema.MAX_TEXT_LENGTH
 
 
 @dataclass
@@ -106,10 +179,6 @@ class ParsedAssessment:
         }
 
 
-# NUL and unpaired surrogates ("\\ud800" in JSON) cannot be stored in PostgreSQL or sent in a page.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
 class _Reader:
     """Collects every problem of a document instead of stopping at the first."""
 
@@ -123,31 +192,42 @@ class _Reader:
         if not isinstance(obj, dict):
             self.problem(where, _("应为一个对象（{…}）"))
             return False
+        for key in getattr(obj, "duplicates", ()):
+            self.problem(where, _("字段“%(key)s”出现了不止一次，无法确定以哪一个为准") % {"key": _shown(key)})
         for key in sorted(set(obj) - set(allowed)):
-            self.problem(where, _("未知字段“%(key)s”（格式不认识的字段不会被忽略）") % {"key": key})
+            self.problem(where, _("未知字段“%(key)s”（格式不认识的字段不会被忽略）") % {"key": _shown(key)})
         for key in sorted(set(required) - set(obj)):
             self.problem(where, _("缺少字段“%(key)s”") % {"key": key})
         return True
 
-    def text(self, where, value, *, required=False, max_length=None):
+    def text(self, where, value, *, max_length: int, required=False, line=True):
+        """A text of the document; `line` (a name, a cell of the table) is stripped, free text is kept as written."""
         if value is None:
             value = ""
         if not isinstance(value, str):
             self.problem(where, _("应为文字"))
             return ""
         if _UNSTORABLE.search(value):
-            self.problem(where, _("含有无法保存的控制字符或残缺的字符编码，请删除后再导入"))
+            self.problem(where, UNSTORABLE_MESSAGE)
             return ""
-        value = value.strip() if max_length else value
+        value = value.strip() if line else value
         if required and not value.strip():
             self.problem(where, _("不能为空"))
-        if max_length and len(value) > max_length:
-            self.problem(where, _("过长（最多 %(n)s 个字）") % {"n": max_length})
+        if len(value) > max_length:
+            # The editor's words (projects.editor.fields.MAX_LENGTH_MESSAGE), so a clerk reads one sentence.
+            self.problem(
+                where,
+                _("过长：最多 %(limit_value)s 个字（现有 %(show_value)s 个）")
+                % {"limit_value": max_length, "show_value": len(value)},
+            )
         return value
 
     def number(self, where, value, kind: schema.Number = schema.AMOUNT):
         """A number of the document, by the rule every entry point shares (projects.validation)."""
         if value is None:
+            return None
+        if isinstance(value, _Oversized):
+            self.problem(where, _("数字过长：最多 %(digits)s 位") % {"digits": kind.max_digits})
             return None
         if isinstance(value, bool) or not isinstance(value, str):
             self.problem(where, _('数字应写成带引号的字符串，如 "44.32"，空格子写 null'))
@@ -167,18 +247,26 @@ class _Reader:
         return ""
 
 
-def parse_document(data) -> list[ParsedAssessment]:
+def parse_document(data, limits: Limits = COMMAND) -> list[ParsedAssessment]:
     """Validate a whole document; raise ImportRefused with every problem, or return the parsed forms."""
     reader = _Reader()
     if not reader.keys(_("文件"), data, {"format", "assessments"}, {"format", "assessments"}):
         raise ImportRefused(reader.problems)
     if data.get("format") != FORMAT:
         reader.problem(
-            _("文件"), _("格式应为“%(expected)s”，而不是“%(got)s”") % {"expected": FORMAT, "got": data.get("format")}
+            _("文件"),
+            _("格式应为“%(expected)s”，而不是“%(got)s”") % {"expected": FORMAT, "got": _shown(data.get("format"))},
         )
     items = data.get("assessments")
     if not isinstance(items, list) or not items:
         reader.problem(_("文件"), _("“assessments”应为至少包含一份自评表的列表"))
+        raise ImportRefused(reader.problems)
+    if len(items) > limits.max_forms:
+        reader.problem(
+            _("文件"),
+            _("文件中有 %(n)s 份自评表，一次最多导入 %(max)s 份，请分成几个文件导入")
+            % {"n": len(items), "max": limits.max_forms},
+        )
         raise ImportRefused(reader.problems)
 
     parsed: list[ParsedAssessment] = []
@@ -202,18 +290,29 @@ def parse_document(data) -> list[ParsedAssessment]:
 def _parse_header(reader: _Reader, n: int, item: dict) -> ParsedAssessment:
     head = _("第 %(n)s 份") % {"n": n}
     year = item.get("year")
+    year_ok = isinstance(year, int) and not isinstance(year, bool) and 2000 <= year <= 2100
     a = ParsedAssessment(
         index=n,
-        year=year if isinstance(year, int) else 0,
-        project=reader.text(f"{head} project", item.get("project"), required=True, max_length=200),
-        project_code=reader.text(f"{head} project_code", item.get("project_code"), max_length=50),
+        year=year if year_ok else 0,
+        project=reader.text(
+            f"{head} project", item.get("project"), required=True, max_length=text_limit(Project, "name")
+        ),
+        project_code=reader.text(
+            f"{head} project_code", item.get("project_code"), max_length=text_limit(Project, "code")
+        ),
         competent_department=reader.text(
-            f"{head} competent_department", item.get("competent_department"), required=True, max_length=200
+            f"{head} competent_department",
+            item.get("competent_department"),
+            required=True,
+            max_length=text_limit(Unit, "name"),
         ),
         implementing_unit=reader.text(
-            f"{head} implementing_unit", item.get("implementing_unit"), required=True, max_length=200
+            f"{head} implementing_unit",
+            item.get("implementing_unit"),
+            required=True,
+            max_length=text_limit(Unit, "name"),
         ),
-        amount_unit=item.get("amount_unit") or SelfAssessment.AmountUnit.WAN,
+        amount_unit=SelfAssessment.AmountUnit.WAN,
         funding={},
         funding_weight=None,
         funding_score=None,
@@ -222,10 +321,17 @@ def _parse_header(reader: _Reader, n: int, item: dict) -> ParsedAssessment:
         printed={},
     )
     where = a.label
-    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+    if not year_ok:
         reader.problem(f"{where} year", _("年度应为 2000 至 2100 之间的整数，如 2022"))
-    if a.amount_unit not in SelfAssessment.AmountUnit.values:
-        reader.problem(f"{where} amount_unit", _("金额单位只能是“万元”或“元”"))
+    a.amount_unit = (
+        reader.choice(
+            f"{where} amount_unit",
+            item.get("amount_unit"),
+            set(SelfAssessment.AmountUnit.values),
+            _("金额单位只能是“万元”或“元”"),
+        )
+        or SelfAssessment.AmountUnit.WAN
+    )
     return a
 
 
@@ -235,6 +341,14 @@ def _parse_funding(reader: _Reader, a: ParsedAssessment, item: dict) -> None:
     funding = item.get("funding")
     if not isinstance(funding, list):
         reader.problem(f"{where} funding", _("应为资金行的列表"))
+        funding = []
+    if len(funding) > len(schema.SOURCE_CODES):
+        # Four rows at most, one per source: more are duplicates, reported once rather than once per row.
+        reader.problem(
+            f"{where} funding",
+            _("项目资金最多 %(max)s 行（每种资金来源一行），文件中有 %(n)s 行")
+            % {"max": len(schema.SOURCE_CODES), "n": len(funding)},
+        )
         funding = []
     for i, line in enumerate(funding, start=1):
         lw = f"{where} funding[{i}]"
@@ -250,11 +364,16 @@ def _parse_funding(reader: _Reader, a: ParsedAssessment, item: dict) -> None:
         a.funding[source] = {col: reader.number(f"{lw}.{col}", line.get(col)) for col in schema.COLUMN_CODES}
     a.funding_weight = reader.number(f"{where} funding_weight", item.get("funding_weight", "10"), schema.POINTS)
     a.funding_score = reader.number(f"{where} funding_score", item.get("funding_score"), schema.POINTS)
-    a.goal_expected = reader.text(f"{where} goal_expected", item.get("goal_expected"))
-    a.goal_actual = reader.text(f"{where} goal_actual", item.get("goal_actual"))
+    for name in ("goal_expected", "goal_actual"):
+        text = reader.text(f"{where} {name}", item.get(name), max_length=text_limit(SelfAssessment, name), line=False)
+        setattr(a, name, text)
     printed = item.get("printed") or {}
     if reader.keys(f"{where} printed", printed, PRINTED_KEYS):
-        a.printed = {k: reader.text(f"{where} printed.{k}", printed.get(k), max_length=20) for k in PRINTED_KEYS}
+        columns = {"execution_rate": "printed_execution_rate", "total_score": "printed_total"}
+        a.printed = {
+            k: reader.text(f"{where} printed.{k}", printed.get(k), max_length=text_limit(SelfAssessment, columns[k]))
+            for k in PRINTED_KEYS
+        }
 
 
 def _parse_indicators(reader: _Reader, a: ParsedAssessment, item: dict) -> None:
@@ -262,6 +381,14 @@ def _parse_indicators(reader: _Reader, a: ParsedAssessment, item: dict) -> None:
     if not isinstance(indicators, list):
         reader.problem(f"{a.label} indicators", _("应为绩效指标的列表"))
         indicators = []
+    if len(indicators) > schema.MAX_INDICATOR_ROWS:
+        # As many rows as the editor shows: a form imported must be one the clerk can open and correct.
+        reader.problem(
+            f"{a.label} indicators",
+            _("绩效指标有 %(n)s 行，一份自评表最多 %(max)s 行")
+            % {"n": len(indicators), "max": schema.MAX_INDICATOR_ROWS},
+        )
+        return
     for i, row in enumerate(indicators, start=1):
         rw = _("%(where)s 第 %(row)s 行指标") % {"where": a.label, "row": i}
         if reader.keys(rw, row, INDICATOR_KEYS | INDICATOR_OPTIONAL, {"level1", "level2"}):
@@ -301,17 +428,21 @@ def _parse_indicator(reader: _Reader, rw: str, row: dict) -> dict:
         set(schema.codes(schema.ACHIEVEMENTS)),
         _("达成程度应为 achieved、partial 或 not_achieved"),
     )
+
+    def text(name, **kwargs):
+        return reader.text(f"{rw} {name}", row.get(name), max_length=text_limit(Indicator, name), **kwargs)
+
     return {
         "level1": level1 or "",
         "level2": level2 or "",
-        "name": reader.text(f"{rw} name", row.get("name"), max_length=500),
-        "target": reader.text(f"{rw} target", row.get("target"), max_length=500),
-        "actual": reader.text(f"{rw} actual", row.get("actual"), max_length=500),
+        "name": text("name"),
+        "target": text("target"),
+        "actual": text("actual"),
         "weight": weight,
         "score": score,
-        "deviation": reader.text(f"{rw} deviation", row.get("deviation")),
+        "deviation": text("deviation", line=False),
         "nature": nature,
-        "measure_unit": reader.text(f"{rw} measure_unit", row.get("measure_unit"), max_length=20),
+        "measure_unit": text("measure_unit"),
         "target_value": reader.number(f"{rw} target_value", row.get("target_value")),
         "actual_value": reader.number(f"{rw} actual_value", row.get("actual_value")),
         "achievement": achievement,
@@ -341,12 +472,16 @@ def _resolve_units(a: ParsedAssessment, problems: list[str]):
 
 
 @transaction.atomic
-def import_document(data, *, replace=False, user=None, allowed_units=None) -> list[SelfAssessment]:
+def import_document(
+    data, *, replace=False, user=None, allowed_units=None, limits: Limits = COMMAND
+) -> list[SelfAssessment]:
     """Import every form of the document, or none of them.
 
     allowed_units: when given (an upload by a unit's user), the implementing units the caller may write.
+    A form already in the system is replaced only when asked, and only while its unit could edit it
+    (草稿 or 已退回): the command and the upload page alike.
     """
-    parsed = parse_document(data)
+    parsed = parse_document(data, limits)
     problems: list[str] = []
     saved = []
     for a in parsed:
@@ -367,21 +502,41 @@ def import_document(data, *, replace=False, user=None, allowed_units=None) -> li
                 % {"where": a.label, "dept": project.competent_department.name}
             )
             continue
+        # The row lock first, then its status: a status read before the lock may be stale by the write (a
+        # submission a moment earlier), and the submission, the review and the approval take the same lock.
         existing = SelfAssessment.objects.select_for_update().filter(project=project, year=a.year).first()
-        if existing is not None:
-            if existing.status == SelfAssessment.Status.APPROVED:
-                problems.append(_("%(where)s：该表已审核通过并锁定，不能被覆盖") % {"where": a.label})
-                continue
-            if not replace:
-                problems.append(
-                    _("%(where)s：系统中已有该项目该年度的自评表；如需覆盖，请选择“替换已有”") % {"where": a.label}
-                )
-                continue
-        saved.append(_write(a, project, existing, user))
+        refusal = _not_replaceable(existing, replace, a.label)
+        if refusal:
+            problems.append(refusal)
+            continue
+        try:
+            with transaction.atomic():
+                saved.append(_write(a, project, existing, user))
+        except IntegrityError:
+            # A new form had no row to lock: someone may have created it since our look (PostgreSQL then refuses
+            # the second one). Any other broken constraint is a bug, and stays an error.
+            if existing is not None or not SelfAssessment.objects.filter(project=project, year=a.year).exists():
+                raise
+            problems.append(
+                _("%(where)s：另一位用户刚刚创建了该项目该年度的自评表，请稍后重新导入") % {"where": a.label}
+            )
     if problems:
         transaction.set_rollback(True)
         raise ImportRefused(problems)
     return saved
+
+
+def _not_replaceable(existing: SelfAssessment | None, replace: bool, where: str) -> str:
+    """Why an existing form may not be overwritten ("" if it may, or if there is none); read under its row lock."""
+    if existing is None:
+        return ""
+    if existing.status == SelfAssessment.Status.APPROVED:
+        return _("%(where)s：该表已审核通过并锁定，不能被覆盖") % {"where": where}
+    if existing.status not in SelfAssessment.EDITABLE_STATUSES:
+        return _("%(where)s：该表已提交审核，审核人退回之前不能覆盖") % {"where": where}
+    if not replace:
+        return _("%(where)s：系统中已有该项目该年度的自评表；如需覆盖，请选择“替换已有”") % {"where": where}
+    return ""
 
 
 def _write(a: ParsedAssessment, project: Project, existing: SelfAssessment | None, user) -> SelfAssessment:
@@ -421,9 +576,8 @@ def _write(a: ParsedAssessment, project: Project, existing: SelfAssessment | Non
 # A form is nested four levels deep (document, assessments, a form, its rows); a document deeper than this
 # is not one, and Python's decoder would overflow its stack on a few thousand levels.
 MAX_DEPTH = 20
-MAX_BYTES = 5 * 1024 * 1024
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKETS = re.compile(r"[\[\]{}]")
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
 # Python's decoder explains in English; the clerk reads the interface's language.
@@ -437,32 +591,38 @@ JSON_ERRORS = {
     "Invalid control character at": gettext_lazy("文字中有换行或控制字符"),
     "Invalid \\escape": gettext_lazy("反斜杠转义写法不对"),
     "Invalid \\uXXXX escape": gettext_lazy("\\u 转义写法不对"),
+    # Python 3.13 names a trailing comma ("[1, 2,]") instead of "Expecting value".
+    "Illegal trailing comma before end of object": gettext_lazy("结尾多了一个英文逗号"),
+    "Illegal trailing comma before end of array": gettext_lazy("结尾多了一个英文逗号"),
 }
 
 
-def read(raw: bytes, *, max_bytes: int | None = MAX_BYTES) -> object:
+def read(raw: bytes, *, limits: Limits = UPLOAD) -> object:
     """The JSON value of a file's bytes, or ImportRefused saying, in a clerk's words, what is wrong with it.
 
-    The one reader of documents: the upload page and the import command (max_bytes None: a district's
-    whole export) both call it.
+    The one reader of documents: the upload page (UPLOAD) and the import command (COMMAND: a district's
+    whole export) both call it. Duplicate keys and numbers too long for any field are kept for the fields'
+    checks, which name the form and the field (parse_document).
     """
-    if max_bytes is not None and len(raw) > max_bytes:
-        raise too_large()
+    if len(raw) > limits.max_bytes:
+        raise too_large(limits)
     if raw[:4] == b"PK\x03\x04":
         raise ImportRefused([_("这是 Excel 或其他压缩文件，不是 JSON；Excel 文件请在“Excel 导入”中上传。")])
     try:
         text = raw.decode("utf-8-sig")  # Windows editors save UTF-8 with a byte order mark
     except UnicodeDecodeError:
         raise ImportRefused([_("文件不是 UTF-8 编码的文本，不能作为 JSON 读取。")]) from None
+    if not text.strip():
+        raise ImportRefused([_("文件是空的。")])
     if _depth(text) > MAX_DEPTH:
         raise ImportRefused([_("文件的层次嵌套超过 %(n)s 层，不是自评表的 JSON 格式。") % {"n": MAX_DEPTH}])
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_object, parse_int=_integer)
     except json.JSONDecodeError as exc:
         raise ImportRefused(
             [
                 _("文件不是有效的 JSON：第 %(line)s 行第 %(col)s 个字符附近有错误（%(error)s）。")
-                % {"line": exc.lineno, "col": exc.colno, "error": JSON_ERRORS.get(exc.msg, exc.msg)}
+                % {"line": exc.lineno, "col": exc.colno, "error": JSON_ERRORS.get(exc.msg, _("写法不对"))}
             ]
         ) from None
     except RecursionError:  # pragma: no cover - _depth refuses such documents first
@@ -472,16 +632,20 @@ def read(raw: bytes, *, max_bytes: int | None = MAX_BYTES) -> object:
     return data
 
 
-def too_large() -> ImportRefused:
-    return ImportRefused([_("文件大小超过 %(limit)s MB 的上限。") % {"limit": MAX_BYTES // (1024 * 1024)}])
+def too_large(limits: Limits = UPLOAD) -> ImportRefused:
+    return ImportRefused([_("文件大小超过 %(limit)s MB 的上限。") % {"limit": limits.max_bytes // (1024 * 1024)}])
 
 
 def _depth(text: str) -> int:
-    """How deeply arrays and objects nest, strings skipped; a linear scan that never recurses."""
+    """How deeply arrays and objects nest, strings skipped; a linear scan that never recurses, and stops as
+    soon as the document is too deep (a hostile one is refused after MAX_DEPTH + 1 brackets)."""
     deepest = depth = 0
-    for bracket in _BRACKETS.findall(_STRING.sub("", text)):
+    for bracket in _NOT_BRACKET.sub("", _STRING.sub("", text)):
         depth += 1 if bracket in "[{" else -1
-        deepest = max(deepest, depth)
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_DEPTH:
+                break
     return deepest
 
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 
 class ChineseByDefaultLocaleMiddleware(LocaleMiddleware):
@@ -16,3 +17,18 @@ class ChineseByDefaultLocaleMiddleware(LocaleMiddleware):
             code = settings.LANGUAGE_CODE
         translation.activate(code)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+def private_pages(get_response):
+    """Every answer carries the Permissions-Policy; a signed-in user's pages (forms, figures, files) are never
+    kept by a shared proxy or the browser's cache, where the next person at an office PC could read them."""
+
+    def middleware(request):
+        response = get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    return middleware

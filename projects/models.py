@@ -20,6 +20,91 @@ from simple_history.models import HistoricalRecords
 
 from . import schema, scoring
 
+# --- bulk writes meet the approved-form lock of projects.signals (.save() and .delete() meet it there) ---------
+
+
+def _locked(assessment_ids) -> None:
+    from .signals import refuse_if_any_approved  # the signals module imports these models
+
+    refuse_if_any_approved(assessment_ids)
+
+
+def _target_id(value):
+    return getattr(value, "pk", value)
+
+
+class AssessmentQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        _locked(self.values_list("pk", flat=True))
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        objs = list(objs)
+        _locked(obj.pk for obj in objs)
+        return super().bulk_update(objs, fields, batch_size)
+
+
+class PartQuerySet(models.QuerySet):
+    """The rows of a form (funding lines, indicators, attachments): none is written in bulk into, out of or
+    inside an approved form."""
+
+    def update(self, **kwargs):
+        ids = set(self.values_list("assessment_id", flat=True))
+        for key in ("assessment", "assessment_id"):
+            if key in kwargs:
+                ids.add(_target_id(kwargs[key]))
+        _locked(ids)
+        return super().update(**kwargs)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        _locked(obj.assessment_id for obj in objs)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        objs = list(objs)
+        stored = self.model.objects.filter(pk__in=[obj.pk for obj in objs]).values_list("assessment_id", flat=True)
+        _locked({*stored, *(obj.assessment_id for obj in objs)})
+        return super().bulk_update(objs, fields, batch_size)
+
+
+class ProjectQuerySet(models.QuerySet):
+    """What an approved form prints of its project (名称, 编码, 主管部门, 实施单位) is not changed in bulk either."""
+
+    PRINTED = frozenset({"name", "code", "implementing_unit", "implementing_unit_id"}) | frozenset(
+        {"competent_department", "competent_department_id"}
+    )
+
+    def _check(self, fields) -> None:
+        if self.PRINTED & set(fields):
+            from .signals import refuse_printed_change
+
+            refuse_printed_change(SelfAssessment.objects.filter(project__in=self.values("pk")))
+
+    def update(self, **kwargs):
+        self._check(kwargs)
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        objs = list(objs)
+        self.model.objects.filter(pk__in=[o.pk for o in objs])._check(fields)
+        return super().bulk_update(objs, fields, batch_size)
+
+
+class UnitQuerySet(ProjectQuerySet):
+    PRINTED = frozenset({"name"})
+
+    def _check(self, fields) -> None:
+        if self.PRINTED & set(fields):
+            from .signals import refuse_printed_change
+
+            units = self.values("pk")
+            refuse_printed_change(
+                SelfAssessment.objects.filter(
+                    Q(project__implementing_unit__in=units) | Q(project__competent_department__in=units)
+                )
+            )
+
 
 class Unit(models.Model):
     class Kind(models.TextChoices):
@@ -37,6 +122,9 @@ class Unit(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
+
+    objects = UnitQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("单位")
@@ -66,6 +154,8 @@ class Membership(models.Model):
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("单位成员")
         verbose_name_plural = _("单位成员")
@@ -93,6 +183,8 @@ class Project(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     history = HistoricalRecords()
 
+    objects = ProjectQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("项目")
         verbose_name_plural = _("项目")
@@ -107,6 +199,11 @@ class Project(models.Model):
 
 def _nonneg(field, name):
     return models.CheckConstraint(condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": 0}), name=name)
+
+
+# The history's reason for a change of the form's content through the editor (a transition writes its action's
+# name, an import none): access.is_author_of tells authors from reviewers by it.
+EDIT_REASON = "在线编辑"
 
 
 class SelfAssessment(models.Model):
@@ -154,6 +251,8 @@ class SelfAssessment(models.Model):
     # Optimistic locking: every save through the product bumps it; a stale form is refused.
     version = models.PositiveIntegerField(_("版本"), default=1)
     history = HistoricalRecords()
+
+    objects = AssessmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("绩效自评表")
@@ -230,6 +329,8 @@ class FundingLine(models.Model):
     )
     history = HistoricalRecords()
 
+    objects = PartQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("项目资金")
         verbose_name_plural = _("项目资金")
@@ -281,6 +382,8 @@ class Indicator(models.Model):
     score = _points(_(_CELL["score"].label))
     deviation = models.TextField(_(_CELL["deviation"].label), blank=True)
     history = HistoricalRecords()
+
+    objects = PartQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("绩效指标")
@@ -352,6 +455,8 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     history = HistoricalRecords()
+
+    objects = PartQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("佐证材料")

@@ -172,6 +172,14 @@ INDICATOR_NAMES = tuple(field.name for field in INDICATOR_FIELDS)
 # The 年度指标值 / 实际完成值 cells count as filled in through their structured number too.
 VALUE_OF_TEXT = {"target": "target_value", "actual": "actual_value"}
 
+# How big one form may be, whichever way it comes in. The editor's indicator formset allows 200 rows
+# (projects/editor/forms.py, max_num), and an import may not make a form the editor could not show.
+MAX_INDICATOR_ROWS = 200
+# Free text without a length in the database (年度总体目标, 偏差原因分析及改进措施: TextFields): a few pages
+# at most. A real form's longest is a few hundred characters; the limit keeps a hostile file from filling the
+# database and the printed PDF with megabytes per cell.
+MAX_TEXT_LENGTH = 5000
+
 # ---------------------------------------------------------------------------------------------------------
 # Where a finding points: a typed path, spelt as a dotted string
 

@@ -6,7 +6,9 @@ person must respect on top of them:
 - only the 实施单位 the user prepares forms for (access.preparer_units), never a new unit or department
   created by a typing mistake;
 - "replace existing" only for forms the user could edit now (草稿 or 已退回): a form waiting for review
-  or approved stays as it is;
+  or approved stays as it is (interchange.import_document decides, under the form's row lock, for the
+  import command too);
+- the limits of an upload (interchange.UPLOAD: file size, forms per document), lower than the command's;
 - several documents (one per sheet of a workbook) are imported together, all or nothing, and every problem
   of every document is listed, each with where it is.
 """
@@ -20,12 +22,14 @@ from . import access, interchange
 from .interchange import ImportRefused
 from .models import Project, SelfAssessment, Unit
 
+LIMITS = interchange.UPLOAD
+
 
 def read_json(upload) -> object:
     """The document of an uploaded JSON file, or ImportRefused saying what is wrong with the file."""
-    if upload.size > interchange.MAX_BYTES:
-        raise interchange.too_large()
-    return interchange.read(upload.read(interchange.MAX_BYTES + 1))
+    if upload.size > LIMITS.max_bytes:
+        raise interchange.too_large(LIMITS)
+    return interchange.read(upload.read(LIMITS.max_bytes + 1), limits=LIMITS)
 
 
 def import_for_user(user, documents: list[tuple[str, dict]], *, replace: bool = False) -> list[SelfAssessment]:
@@ -40,18 +44,20 @@ def import_for_user(user, documents: list[tuple[str, dict]], *, replace: bool = 
         for where, document in documents:
             prefix = f"{where}：" if where else ""
             try:
-                parsed = interchange.parse_document(document)
+                parsed = interchange.parse_document(document, LIMITS)
             except ImportRefused as exc:
                 problems += [prefix + problem for problem in exc.problems]
                 continue
             # A document of one form under a `where` of its own (a sheet) needs no "第 1 份（…）" as well.
             labels = [a.label for a in parsed] if where and len(parsed) == 1 else []
-            mine = _own_problems(parsed, allowed, replace)
+            mine = _own_problems(parsed, allowed)
             if mine:
                 problems += [prefix + _without(labels, problem) for problem in mine]
                 continue
             try:
-                saved += interchange.import_document(document, replace=replace, user=user, allowed_units=allowed)
+                saved += interchange.import_document(
+                    document, replace=replace, user=user, allowed_units=allowed, limits=LIMITS
+                )
             except ImportRefused as exc:
                 problems += [prefix + _without(labels, problem) for problem in exc.problems]
         if problems:
@@ -69,22 +75,14 @@ def _without(labels: list[str], problem: str) -> str:
     return problem
 
 
-def _own_problems(parsed, allowed: set[int], replace: bool) -> list[str]:
-    """What an upload may not do even when the document is valid."""
+def _own_problems(parsed, allowed: set[int]) -> list[str]:
+    """What an upload may not do even when the document is valid. (Whether an existing form may be replaced
+    is not asked here: its status counts only as read under its row lock, in interchange.import_document.)"""
     problems = []
     names = {a.implementing_unit for a in parsed} | {a.competent_department for a in parsed}
     units = {unit.name: unit for unit in Unit.objects.filter(name__in=names).select_related("parent")}
-    keys = [(a.implementing_unit, a.project, a.year) for a in parsed]
-    existing = {
-        (unit, project, year): status
-        for unit, project, year, status in SelfAssessment.objects.filter(
-            project__implementing_unit__in=allowed,
-            project__implementing_unit__name__in={k[0] for k in keys},
-            project__name__in={k[1] for k in keys},
-        ).values_list("project__implementing_unit__name", "project__name", "year", "status")
-    }
     projects = set(
-        Project.objects.filter(implementing_unit__in=allowed, name__in={k[1] for k in keys}).values_list(
+        Project.objects.filter(implementing_unit__in=allowed, name__in={a.project for a in parsed}).values_list(
             "implementing_unit", "name", "competent_department"
         )
     )
@@ -114,8 +112,4 @@ def _own_problems(parsed, allowed: set[int], replace: bool) -> list[str]:
                     "expected": unit.parent.name if unit.parent_id else "-",
                 }
             )
-            continue
-        status = existing.get((a.implementing_unit, a.project, a.year))
-        if replace and status == SelfAssessment.Status.SUBMITTED:
-            problems.append(_("%(where)s：该表已提交审核，审核人退回之前不能覆盖") % {"where": a.label})
     return problems

@@ -51,13 +51,27 @@ def parse_number(value: object, number: schema.Number, *, allow_negative: bool =
         return None
     if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
         raise Invalid(_("“%(value)s”不是数字，请填写数字，如 44.32") % {"value": value}, "invalid")
+    if isinstance(value, int) and abs(value) >= _TOO_LARGE:
+        # Measured before str(): an int of more than 4300 digits makes str() raise ValueError, not a message.
+        raise _too_long(number)
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise Invalid(_("“%(value)s”不是数字，请填写数字，如 44.32") % {"value": value}, "invalid")
+        exponent = value.as_tuple().exponent  # an int for a finite Decimal
+        if value and (abs(value.adjusted()) >= MAX_NUMBER_TEXT or -int(exponent) > MAX_NUMBER_TEXT):
+            # Decimal("1E+999999") is finite; written out for the message it would be a million digits.
+            raise _too_long(number)
         return _within(value, number, _shown(value), allow_negative=allow_negative)
     shown = str(value).strip()
     result = _read_text(shown, number)
     return None if result is None else _within(result, number, shown, allow_negative=allow_negative)
+
+
+_TOO_LARGE = 10**MAX_NUMBER_TEXT
+
+
+def _too_long(number: schema.Number) -> Invalid:
+    return Invalid(_("数字过长：最多 %(digits)s 位") % {"digits": number.max_digits}, "max_digits")
 
 
 def _read_text(shown: str, number: schema.Number) -> Decimal | None:

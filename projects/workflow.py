@@ -27,6 +27,7 @@ from .access import Person
 from .models import SelfAssessment, StatusChange
 from .refusals import Refused
 from .scoring import Check
+from .signals import TRANSITION_MARK
 
 Status = SelfAssessment.Status
 logger = logging.getLogger(__name__)
@@ -38,6 +39,9 @@ TRANSITIONS = {
     "return": ({Status.SUBMITTED}, Status.RETURNED),
     "reopen": ({Status.APPROVED}, Status.RETURNED),
 }
+
+# A reviewer's decisions: never on a form the same person wrote (access.is_author_of).
+DECISIONS = frozenset({"approve", "return"})
 
 ACTION_LABELS = {
     "submit": gettext_lazy("提交审核"),
@@ -113,7 +117,17 @@ def _save(assessment: SelfAssessment, user: Person, fields: list[str], reason: o
     # django-simple-history reads these two attributes of the instance being saved (its documented API).
     assessment._history_user = user  # type: ignore[attr-defined]
     assessment._change_reason = str(reason)[:100]  # type: ignore[attr-defined]
+    # Only a transition may take a form out of 已审核 (projects.signals refuses any other save of it).
+    setattr(assessment, TRANSITION_MARK, True)
     assessment.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _refuse_author(user: Person, assessment: SelfAssessment) -> None:
+    if access.is_author_of(user, assessment):
+        raise TransitionRefused(
+            _("这份自评表由您填报、提交或修改过，按照不相容岗位分离的要求不能由您审核，请由本部门的其他审核人审核。"),
+            code=TransitionRefused.FORBIDDEN,
+        )
 
 
 def _log_on_commit(assessment: SelfAssessment, action: str, old: str, new: str, user: Person) -> None:
@@ -138,6 +152,8 @@ def _transition(
         # Role first: someone the role does not cover learns nothing about the form's state.
         if not may(user, assessment):
             raise TransitionRefused(_("您没有权限对这份自评表执行此操作。"), code=TransitionRefused.FORBIDDEN)
+        if action in DECISIONS:
+            _refuse_author(user, assessment)
         _check_version(assessment, version)
         if assessment.status not in sources:
             raise TransitionRefused(
@@ -266,6 +282,7 @@ def record_review(
         assessment = access.get_assessment(user, pk, for_update=True)
         if not access.is_reviewer_of(user, assessment):
             raise TransitionRefused(_("您没有权限对这份自评表执行此操作。"), code=TransitionRefused.FORBIDDEN)
+        _refuse_author(user, assessment)
         _check_version(assessment, version)
         if assessment.status != Status.SUBMITTED:
             raise TransitionRefused(
@@ -295,8 +312,8 @@ def latest_return_prefetch() -> Prefetch[Any]:
 def inbox(user: Person) -> dict[str, QuerySet[SelfAssessment]]:
     """What needs the user now: returned forms for preparers (with the reviewer's latest comment in
     `return_changes.0`), waiting submissions for reviewers (oldest first)."""
-    returned = SelfAssessment.objects.none()
-    waiting = SelfAssessment.objects.none()
+    returned: QuerySet[SelfAssessment] = SelfAssessment.objects.none()
+    waiting: QuerySet[SelfAssessment] = SelfAssessment.objects.none()
     if access.is_preparer(user):
         returned = (
             SelfAssessment.objects.filter(

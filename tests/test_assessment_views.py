@@ -619,8 +619,9 @@ def test_attachment_links_open_in_a_new_tab_and_duplicates_are_marked(
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from .test_attachments import PDF as pdf  # a real one: attachments are checked in full
+
     settings.MEDIA_ROOT = tmp_path
-    pdf = b"%PDF-1.4\n%%EOF\n"
     client = client_for(preparer)
     for name in ("验收报告.pdf", "照片说明.pdf", "验收报告.pdf"):
         client.post(reverse("attachment_list", args=[assessment.pk]), {"files": [SimpleUploadedFile(name, pdf)]})
@@ -629,7 +630,7 @@ def test_attachment_links_open_in_a_new_tab_and_duplicates_are_marked(
     assert len(links) == 3 and all('target="_blank" rel="noopener"' in attrs for attrs in links)
     assert page.count('data-testid="attachment-duplicate"') == 1  # the second 验收报告.pdf
     assert "可能重复" in page
-    assert 'data-name="验收报告.pdf" data-size="15"' in page  # for the warning before an upload
+    assert f'data-name="验收报告.pdf" data-size="{len(pdf)}"' in page  # for the warning before an upload
 
 
 def test_edit_page_carries_what_it_loaded_and_lays_out_the_wide_tables(client_for, preparer, assessment):

@@ -299,8 +299,9 @@ def test_choosing_a_file_already_attached_warns_before_the_upload(
 
     from projects import attachments
 
+    from .test_attachments import PDF as pdf  # a real one: attachments are checked in full
+
     settings.MEDIA_ROOT = tmp_path
-    pdf = b"%PDF-1.4\n%%EOF\n"
     attachments.add(preparer, assessment.pk, SimpleUploadedFile("验收报告.pdf", pdf))
     login_page("preparer")
     page.goto_path(f"/assessments/{assessment.pk}/")

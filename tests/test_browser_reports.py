@@ -11,6 +11,7 @@ from projects.excel import writer
 from projects.models import Attachment, SelfAssessment
 
 from .conftest import screenshot
+from .test_attachments import PDF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,7 +69,7 @@ def test_attachments_upload_refuse_and_delete_without_leaving_the_page(
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     good = tmp_path / "验收报告.pdf"
-    good.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    good.write_bytes(PDF)  # a real one: attachments are checked in full
     bad = tmp_path / "说明.pdf"
     bad.write_bytes(b"this is text pretending to be a PDF")
 

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from projects import interchange
+from projects import interchange, schema
 from projects.excel import layout, reader, writer
 from projects.interchange import ImportRefused
 from projects.models import FundingLine, Indicator, SelfAssessment
@@ -602,3 +602,41 @@ def test_the_template_filled_in_imports_and_untouched_it_says_what_is_missing(pr
     assert item["indicators"][-1]["level2"] == "service_satisfaction"  # continued from the row above
     [saved] = interchange.import_document(doc.document)
     assert saved.funding_lines.get(source="total").executed == D(45)
+
+
+# --- limits shared with the JSON import (projects.schema) ---------------------------------------------------
+
+
+def test_free_text_longer_than_the_declared_limit_is_named_with_its_cell(assessment):
+    long = "目" * (schema.MAX_TEXT_LENGTH + 1)
+    data = edit(export(assessment), lambda ws: ws.cell(11, 2, long))
+    assert problems_of(data) == [
+        f"表‘{SHEET}’第 11 行 B 列：预期目标过长（{schema.MAX_TEXT_LENGTH + 1} 个字，最多 {schema.MAX_TEXT_LENGTH} 个字）"
+    ]
+    kept = "目" * (schema.MAX_TEXT_LENGTH - 1) + "\n"  # at the limit, and free text keeps its line break
+    [sheet] = reader.read_workbook(upload(edit(export(assessment), lambda ws: ws.cell(11, 2, kept))))
+    assert sheet.document["assessments"][0]["goal_expected"] == kept
+
+
+def test_a_number_excel_cannot_hold_is_named_with_its_cell(assessment):
+    # openpyxl writes infinity as an empty cell; a hand-made file can say 1e309, which reads as float("inf").
+    data = edit(export(assessment), lambda ws: ws.cell(6, 3, 12345.5))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    assert sheet.count(b"<v>12345.5</v>") == 1
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace(b"<v>12345.5</v>", b"<v>1e309</v>")
+    assert problems_of(zip_bytes(parts)) == [
+        f"表‘{SHEET}’第 6 行 C 列：单元格中的数字超出了 Excel 能表示的范围，请改为填写实际的数字"
+    ]
+
+
+def test_a_huge_rate_or_heading_number_is_refused_in_words_not_as_a_broken_file(assessment):
+    def change(ws):
+        ws.cell(6, 7, 1e300)  # the 执行率 cell
+        ws.cell(12, 7, 1e308)  # the 分值 heading
+
+    problems = problems_of(edit(export(assessment), change))
+    assert f"表‘{SHEET}’第 6 行 G 列：执行率过长（最多 20 个字）" in problems
+    heading = next(p for p in problems if "第 12 行 G 列" in p)
+    assert heading.startswith(f"表‘{SHEET}’第 12 行 G 列：列标题应为“分值”，而不是“1000000") and len(heading) < 120

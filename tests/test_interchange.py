@@ -1,12 +1,13 @@
 """Import is all or nothing and names the form and the field; re-import needs --replace; never for approved."""
 
 import copy
+import io
 import json
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from projects import interchange
+from projects import interchange, schema
 from projects.models import Indicator, Project, SelfAssessment, Unit
 
 
@@ -182,7 +183,7 @@ def test_brackets_inside_strings_do_not_count_as_nesting():
 
 def test_too_large_a_file_is_refused_before_it_is_parsed():
     with pytest.raises(interchange.ImportRefused, match="超过 5 MB"):
-        interchange.read(b" " * (interchange.MAX_BYTES + 1))
+        interchange.read(b" " * (interchange.UPLOAD.max_bytes + 1))
 
 
 @pytest.mark.parametrize(
@@ -214,3 +215,154 @@ def test_import_command_refuses_a_deep_document_with_a_message(db, tmp_path):
     with pytest.raises(CommandError, match="嵌套超过 20 层"):
         call_command("import_assessments", str(path))
     assert SelfAssessment.objects.count() == 0
+
+
+def raw_with(document, value: str) -> bytes:
+    """The document as JSON text with the string "@@" replaced by `value` as written (a number json.dumps
+    would not write, a key written twice)."""
+    return json.dumps(document, ensure_ascii=True).replace('"@@"', value).encode()
+
+
+def test_a_key_written_twice_is_refused_with_the_form_and_field(db, one_form):
+    one_form["assessments"][0]["indicators"][1]["weight"] = "@@"
+    raw = raw_with(one_form, '"5", "weight": "50"')
+    problems = problems_of(interchange.read(raw))
+    assert problems == [
+        "第 1 份（区域人才服务经费，2022 年度） 第 2 行指标：字段“weight”出现了不止一次，无法确定以哪一个为准"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "written", "expected"),
+    [
+        ("funding_score", "9" * 5000, "funding_score：数字过长：最多 5 位"),
+        ("funding_score", "-" + "9" * 5000, "funding_score：数字过长：最多 5 位"),
+        ("year", "9" * 5000, "year：年度应为 2000 至 2100 之间的整数"),
+        ("goal_actual", "9" * 5000, "goal_actual：应为文字"),
+    ],
+)
+def test_a_json_number_of_thousands_of_digits_is_named_not_a_crash(db, one_form, field, written, expected):
+    # int() refuses more than 4300 digits with ValueError; the reader keeps such a number for its field to name.
+    one_form["assessments"][0][field] = "@@"
+    problems = problems_of(interchange.read(raw_with(one_form, written)))
+    assert any(expected in p for p in problems), problems
+
+
+def test_more_forms_than_the_limit_are_refused_before_any_is_read(one_form):
+    one_form["assessments"] *= 3
+    with pytest.raises(interchange.ImportRefused) as refused:
+        interchange.parse_document(one_form, interchange.Limits(max_bytes=1024, max_forms=2))
+    assert refused.value.problems == ["文件：文件中有 3 份自评表，一次最多导入 2 份，请分成几个文件导入"]
+
+
+def test_more_indicator_rows_than_the_editor_allows_are_refused(db, one_form):
+    form = one_form["assessments"][0]
+    rows = form["indicators"]
+    form["indicators"] = [copy.deepcopy(rows[i % len(rows)]) for i in range(schema.MAX_INDICATOR_ROWS)]
+    assert len(interchange.parse_document(one_form)[0].indicators) == schema.MAX_INDICATOR_ROWS
+    form["indicators"].append(copy.deepcopy(rows[0]))
+    assert problems_of(one_form) == [
+        f"第 1 份（区域人才服务经费，2022 年度） indicators：绩效指标有 {schema.MAX_INDICATOR_ROWS + 1} 行，"
+        f"一份自评表最多 {schema.MAX_INDICATOR_ROWS} 行"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "where", "limit"),
+    [
+        (lambda a, n: a.update(goal_expected="目" * n), "goal_expected", schema.MAX_TEXT_LENGTH),
+        (lambda a, n: a["indicators"][0].update(deviation="因" * n), "第 1 行指标 deviation", schema.MAX_TEXT_LENGTH),
+        (lambda a, n: a.update(project="项" * n), "project", 200),  # Project.name's max_length
+        (lambda a, n: a.update(project_code="1" * n), "project_code", 50),
+        (lambda a, n: a["indicators"][0].update(name="名" * n), "第 1 行指标 name", 500),
+    ],
+)
+def test_text_longer_than_its_field_holds_is_named(db, one_form, mutate, where, limit):
+    mutate(one_form["assessments"][0], limit)
+    interchange.parse_document(one_form)
+    mutate(one_form["assessments"][0], limit + 1)
+    problems = problems_of(one_form)
+    assert any(f"{where}：过长：最多 {limit} 个字（现有 {limit + 1} 个）" in p for p in problems), problems
+
+
+def test_messages_never_carry_nul_or_a_lone_surrogate(db, one_form):
+    form = one_form["assessments"][0]
+    form["indicators"][0].update(weight="1\ud800", level1="\x00产出")
+    form["funding"][0]["executed"] = "\x00"
+    problems = problems_of(one_form)
+    text = "\n".join(problems)
+    text.encode("utf-8")  # a page or a terminal can show it
+    assert "\x00" not in text
+    assert any("第 1 行指标 weight：“1\ufffd”不是数字" in p for p in problems), problems
+    assert any("第 1 行指标 level1：一级指标“\ufffd产出”不是" in p for p in problems), problems
+
+
+def test_a_refusal_lists_at_most_max_problems(db, one_form):
+    one_form["assessments"][0]["indicators"] = [{"level1": "x", "level2": "y"}] * 150  # two problems a row
+    problems = problems_of(one_form)
+    assert len(problems) == interchange.MAX_PROBLEMS + 1
+    assert problems[-1] == "……另有 100 个问题未列出，请先改正以上问题后再导入。"
+
+
+def test_an_empty_file_says_so():
+    for raw in (b"", b"  \n", b"\xef\xbb\xbf"):
+        with pytest.raises(interchange.ImportRefused, match="文件是空的"):
+            interchange.read(raw)
+
+
+# --- the command: the same rules as the upload page for existing forms ------------------------------------
+
+
+def command_file(tmp_path, document, name="forms.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        ("submitted", "第 1 份（区域人才服务经费，2022 年度）：该表已提交审核，审核人退回之前不能覆盖"),
+        ("approved", "第 1 份（区域人才服务经费，2022 年度）：该表已审核通过并锁定，不能被覆盖"),
+    ],
+)
+def test_the_command_never_replaces_a_submitted_or_approved_form(db, one_form, tmp_path, status, message):
+    (form,) = interchange.import_document(one_form)
+    SelfAssessment.objects.filter(pk=form.pk).update(status=status)
+    one_form["assessments"][0]["goal_actual"] = "不应写入"
+    with pytest.raises(CommandError) as error:
+        call_command("import_assessments", command_file(tmp_path, one_form), "--replace")
+    assert str(error.value).splitlines()[1:] == [message]
+    form.refresh_from_db()
+    assert (form.goal_actual, form.version) != ("不应写入", 2)
+
+
+def test_the_command_replaces_a_returned_form(db, one_form, tmp_path):
+    (form,) = interchange.import_document(one_form)
+    SelfAssessment.objects.filter(pk=form.pk).update(status=SelfAssessment.Status.RETURNED)
+    one_form["assessments"][0]["goal_actual"] = "更正后的实际完成情况"
+    call_command("import_assessments", command_file(tmp_path, one_form), "--replace", stdout=io.StringIO())
+    form.refresh_from_db()
+    assert (form.goal_actual, form.version) == ("更正后的实际完成情况", 2)
+
+
+def test_the_command_checks_every_file_and_keeps_nothing_if_one_is_bad(db, one_form, demo_document, tmp_path):
+    good = command_file(tmp_path, one_form, "good.json")
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(b'{"format": ')
+    with pytest.raises(CommandError) as error:
+        call_command("import_assessments", good, str(bad))
+    assert f"{bad}：文件不是有效的 JSON：第 1 行第 12 个字符附近有错误（这里缺少内容，文件可能不完整）。" in str(
+        error.value
+    )
+    assert SelfAssessment.objects.count() == 0
+
+
+def test_the_command_refuses_a_file_over_its_limit_before_reading_it(db, tmp_path, monkeypatch):
+    from projects.management.commands import import_assessments
+
+    monkeypatch.setattr(import_assessments, "LIMITS", interchange.Limits(max_bytes=1024 * 1024, max_forms=10))
+    path = tmp_path / "big.json"
+    path.write_bytes(b" " * (1024 * 1024 + 1))
+    with pytest.raises(CommandError, match="文件大小超过 1 MB 的上限"):
+        call_command("import_assessments", str(path))

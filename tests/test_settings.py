@@ -43,7 +43,7 @@ def test_check_deploy_reports_nothing_with_production_values():
         "check",
         "--deploy",
         "--fail-level",
-        "DEBUG",
+        "WARNING",
         DEBUG="0",
         SECRET_KEY="x" * 20 + "-a-long-random-production-secret-key-0123456789",
         ALLOWED_HOSTS="perfeval.example.gov.cn",
@@ -234,3 +234,31 @@ def test_why_immediate_a_deferred_reader_cannot_turn_writer_after_another_commit
         first.close()
         second.close()
     assert list(Group.objects.values_list("name", flat=True)) == ["first"]
+
+
+@pytest.mark.parametrize("key", ["k", "x" * 60, "django-insecure-" + "abcdefghij" * 5])
+def test_production_refuses_a_weak_secret_key(key):
+    result = run_manage("check", DEBUG="0", SECRET_KEY=key, ALLOWED_HOSTS="perfeval.example.gov.cn")
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
+
+
+def test_the_proxy_header_and_hsts_preload_are_deliberate_choices():
+    code = (
+        "from django.conf import settings as s; "
+        "print(getattr(s, 'SECURE_PROXY_SSL_HEADER', None), s.SECURE_HSTS_PRELOAD)"
+    )
+    production = {"DEBUG": "0", "SECRET_KEY": "Zq8-Lm4_Rt7w" * 5, "ALLOWED_HOSTS": "perfeval.example.gov.cn"}
+    assert run_manage("shell", "-c", code, **production).stdout.strip().splitlines()[-1] == "None False"
+    chosen = run_manage("shell", "-c", code, BEHIND_HTTPS_PROXY="1", SECURE_HSTS_PRELOAD="1", **production)
+    assert chosen.stdout.strip().splitlines()[-1] == "('HTTP_X_FORWARDED_PROTO', 'https') True"
+
+
+def test_signed_in_pages_are_private_and_every_page_has_a_permissions_policy(client, preparer):
+    anonymous = client.get("/login/")
+    assert "camera=()" in anonymous["Permissions-Policy"]
+    client.force_login(preparer)
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]
+    assert "camera=()" in page["Permissions-Policy"]

@@ -8,9 +8,12 @@ import json
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from projects import interchange
+from projects import interchange, uploads
 from projects.excel import layout, writer
 from projects.models import Project, SelfAssessment, Unit
 
@@ -168,6 +171,67 @@ def test_a_form_under_review_or_approved_is_never_replaced(client_for, preparer,
     assert problems(response) == [message]
     assessment.refresh_from_db()
     assert assessment.goal_actual != "导入后的实际完成情况"
+
+
+def test_a_form_submitted_while_the_upload_is_checked_is_not_replaced(
+    client_for, preparer, document, assessment, monkeypatch
+):
+    # The upload's own checks see a draft; a colleague submits it before the write. The status that counts is
+    # the one read under the form's row lock, just before the write.
+    own_problems = uploads._own_problems
+
+    def submitted_meanwhile(*args):
+        found = own_problems(*args)
+        SelfAssessment.objects.filter(pk=assessment.pk).update(status=SelfAssessment.Status.SUBMITTED)
+        return found
+
+    monkeypatch.setattr(uploads, "_own_problems", submitted_meanwhile)
+    response = post(client_for(preparer), JSON_URL, json_file(existing(document, assessment)), replace=True)
+    assert problems(response) == [
+        "第 1 份（区域人才服务经费（测试），2023 年度）：该表已提交审核，审核人退回之前不能覆盖"
+    ]
+    assessment.refresh_from_db()
+    assert (assessment.goal_actual, assessment.version) != ("导入后的实际完成情况", 2)
+
+
+def test_the_status_is_read_under_the_forms_row_lock(client_for, preparer, document, assessment, monkeypatch):
+    locked = []
+    select_for_update = QuerySet.select_for_update
+
+    def spy(self, *args, **kwargs):
+        locked.append(self.model)
+        return select_for_update(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "select_for_update", spy)
+    client = client_for(preparer)
+    with CaptureQueriesContext(connection) as queries:
+        assert post(client, JSON_URL, json_file(existing(document, assessment)), replace=True).status_code == 302
+    assert SelfAssessment in locked
+    if connection.features.has_select_for_update:  # PostgreSQL: the lock is in the SQL (SQLite has none)
+        assert any("FOR UPDATE" in q["sql"] and "projects_selfassessment" in q["sql"] for q in queries)
+
+
+# --- hostile uploads: a message, never a server error (more in test_import_fuzz) -------------------------
+
+
+def test_more_forms_than_an_upload_may_hold_are_refused(client_for, preparer, document):
+    document["assessments"] *= interchange.UPLOAD.max_forms + 1
+    assert problems(post(client_for(preparer), JSON_URL, json_file(document))) == [
+        f"文件：文件中有 {interchange.UPLOAD.max_forms + 1} 份自评表，一次最多导入 {interchange.UPLOAD.max_forms} 份，"
+        "请分成几个文件导入"
+    ]
+
+
+def test_a_lone_surrogate_is_named_and_the_page_still_renders(client_for, preparer, document):
+    document["assessments"][0]["indicators"][0]["weight"] = "2\ud800"
+    document["assessments"][0]["goal_actual"] = "完成\x00任务"
+    raw = json.dumps(document, ensure_ascii=True).encode()  # written as \\ud800 and \\u0000, as a file has them
+    response = post(client_for(preparer), JSON_URL, json_file(None, raw=raw))
+    assert problems(response) == [
+        "第 1 份（新导入的项目，2023 年度） goal_actual：含有无法保存的控制字符或残缺的字符编码，请删除后再导入",
+        "第 1 份（新导入的项目，2023 年度） 第 1 行指标 weight：“2\ufffd”不是数字，请填写数字，如 44.32",
+    ]
+    assert "“2\ufffd”不是数字" in response.content.decode("utf-8")
 
 
 # --- the Excel page ------------------------------------------------------------------------------------

@@ -484,14 +484,14 @@ def test_queue_is_for_reviewers_and_the_finance_administrator(client_for, prepar
 def test_queue_reads_in_constant_queries(client_for, project, preparer, reviewer, django_assert_num_queries):
     from django.urls import reverse
 
-    # session, user, roles, count, the forms with their stored evaluations
+    # session, user, roles, count, the forms with their stored evaluations, which of them the reviewer wrote
     workflow.submit(preparer, complete_assessment(project, year=2000).pk)
     client = client_for(reviewer)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert client.get(reverse("review_queue")).status_code == 200
     for year in range(2001, 2011):
         workflow.submit(preparer, complete_assessment(project, year=year).pk)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(reverse("review_queue"))
     assert len(response.context["rows"]) == 11
 
@@ -706,3 +706,60 @@ def test_a_decision_on_a_form_decided_meanwhile_shows_what_was_typed(
     assert "已被他人修改或处理" in text
     assert "第 3 行的实际完成值与佐证不符" in text, "nothing typed is lost, even with no form left to hold it"
     assert f'formaction="{review_url("review_return", assessment)}"' not in text
+
+
+# --- separation of duties (不相容岗位分离): nobody decides on a form they wrote -----------------------------------
+
+
+@pytest.fixture
+def both_roles(unit, department):
+    """A person who is a 填报人 of the unit and a 审核人 of its department at once."""
+    from .factories import UserFactory, member
+
+    user = member(UserFactory(username="both_roles"), unit, access.Role.PREPARER)
+    return member(user, department, access.Role.REVIEWER)
+
+
+@pytest.mark.parametrize("decide", ["approve", "return"])
+def test_a_reviewer_never_decides_on_a_form_they_submitted(project, both_roles, reviewer, decide):
+    form = complete_assessment(project)
+    workflow.submit(both_roles, form.pk)
+    act = workflow.approve if decide == "approve" else workflow.return_for_changes
+    with pytest.raises(workflow.TransitionRefused) as refused:
+        act(both_roles, form.pk, comment="自己审自己")
+    assert refused.value.code == workflow.TransitionRefused.FORBIDDEN
+    assert "不相容岗位分离" in refused.value.message
+    form.refresh_from_db()
+    assert form.status == SelfAssessment.Status.SUBMITTED
+    assert not StatusChange.objects.filter(assessment=form, to_status=form.Status.APPROVED).exists()
+    with pytest.raises(workflow.TransitionRefused):
+        workflow.record_review(both_roles, form.pk, review_opinion="自己的意见")
+    act(reviewer, form.pk, comment="由其他审核人处理")
+    form.refresh_from_db()
+    assert form.status != SelfAssessment.Status.SUBMITTED
+
+
+def test_a_reviewer_who_edited_the_draft_but_did_not_submit_it_cannot_approve(project, both_roles, preparer):
+    form = complete_assessment(project, created_by=preparer)
+    form.goal_actual = "由兼任审核人的同事改写"
+    form._history_user = both_roles
+    form.save()
+    workflow.submit(preparer, form.pk)
+    assert access.authored_ids(both_roles, [form.pk]) == {form.pk}
+    with pytest.raises(workflow.TransitionRefused):
+        workflow.approve(both_roles, form.pk)
+
+
+def test_the_queue_and_the_review_page_show_own_work_as_view_only(client_for, project, both_roles, reviewer):
+    from django.urls import reverse
+
+    form = complete_assessment(project)
+    workflow.submit(both_roles, form.pk)
+    queue = client_for(both_roles).get(reverse("review_queue"))
+    assert [actionable for _a, _r, actionable in queue.context["rows"]] == [False]
+    detail = client_for(both_roles).get(review_url("review_detail", form))
+    assert detail.context["own_work"] and not detail.context["can_review"]
+    assert "不相容岗位分离" in page_text(detail)
+    assert client_for(both_roles).post(review_url("review_approve", form), {"version": form.version}).status_code == 403
+    other = client_for(reviewer).get(review_url("review_detail", form))
+    assert other.context["can_review"] and not other.context["own_work"]

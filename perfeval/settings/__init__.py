@@ -1,7 +1,9 @@
 """Settings, configured from the environment (12-factor).
 
 DATABASE_URL  PostgreSQL (postgres://user@host:5432/name, through psycopg 3); default: SQLite in var/.
-SECRET_KEY    required when DEBUG is off.
+SECRET_KEY    required when DEBUG is off: at least 50 random characters.
+BEHIND_HTTPS_PROXY  on when a reverse proxy terminates HTTPS and sets X-Forwarded-Proto (trusted only then).
+SECURE_HSTS_PRELOAD on to ask browsers to preload HTTPS for the host (off by default: a deliberate choice).
 DEBUG         on/off switch (never on in production).
 ALLOWED_HOSTS comma-separated host names.
 
@@ -51,6 +53,12 @@ if not SECRET_KEY:
     elif os.environ.get("DJANGO_SETTINGS_MODULE") != f"{__name__}.test":
         # Python runs this package before its submodule perfeval.settings.test, which sets its own key.
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (see README, Configuration).")
+elif not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")):
+    # Sessions, CSRF tokens and password-reset links are signed with it: a short key can be guessed offline.
+    raise ImproperlyConfigured(
+        "SECRET_KEY is too weak for production: use at least 50 random characters, e.g. "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))' (see README, Configuration)."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -75,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "projects.middleware.ChineseByDefaultLocaleMiddleware",
+    "projects.middleware.private_pages",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -184,14 +193,23 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Features a form-filling site never uses, switched off for every page (and for anything an upload might smuggle).
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Preloading puts the host name into the browsers' own lists for months: a deliberate choice, never a default
+    # (an intranet name cannot be preloaded at all). Django's check W021 asks for it; it is silenced until chosen.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    # X-Forwarded-Proto says "this came over HTTPS" only when a proxy in front sets it (and strips the client's own);
+    # without one, any client could claim it.
+    if env_bool("BEHIND_HTTPS_PROXY"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Uploads (佐证材料, Excel and JSON imports).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

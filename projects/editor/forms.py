@@ -207,7 +207,7 @@ IndicatorFormSet = formset_factory(
     formset=BaseIndicatorFormSet,
     extra=0,
     can_delete=True,
-    max_num=200,
+    max_num=schema.MAX_INDICATOR_ROWS,
     validate_max=True,
     absolute_max=300,
 )

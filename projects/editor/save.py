@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from .. import access, checks, evaluation, schema, workflow
 from ..history import ChangeNote, changes_since
-from ..models import FundingLine, Indicator, SelfAssessment
+from ..models import EDIT_REASON, FundingLine, Indicator, SelfAssessment
 from ..refusals import Refused
 from .forms import (
     INDICATOR_PREFIX,
@@ -33,7 +33,6 @@ from .forms import (
 )
 
 HEADER_FIELDS = ("amount_unit", "funding_weight", "goal_expected", "goal_actual")
-CHANGE_REASON = "在线编辑"
 
 
 class EditRefused(Refused):
@@ -125,7 +124,7 @@ def stamp(obj, user, now):
     # One timestamp for every history row of a save: changes_since() tells saves apart by it.
     obj._history_user = user
     obj._history_date = now
-    obj._change_reason = CHANGE_REASON
+    obj._change_reason = EDIT_REASON
 
 
 # -- merging this user's changes into the stored form ------------------------------------------------------
@@ -385,7 +384,7 @@ def rebase(editor: AssessmentEditor, assessment: SelfAssessment) -> Rebased:
             f"{prefix}-TOTAL_FORMS": str(len(items)),
             f"{prefix}-INITIAL_FORMS": str(len(stored_rows)),
             f"{prefix}-MIN_NUM_FORMS": "0",
-            f"{prefix}-MAX_NUM_FORMS": "200",
+            f"{prefix}-MAX_NUM_FORMS": str(schema.MAX_INDICATOR_ROWS),
         }
     )
     for index, (fields, deleted, _entry) in enumerate(items):

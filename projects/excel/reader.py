@@ -6,6 +6,7 @@ Every problem names the sheet, row and column; each sheet becomes an interchange
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 import zipfile
@@ -60,11 +61,14 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 40 * 1024 * 1024  # all parts together, as declared in the zip directory
 MAX_PART_RATIO = 200  # a part that inflates more than this is a zip bomb, not a spreadsheet
 MAX_PARTS = 2000
-MAX_SHEETS = 200
+MAX_SHEETS = interchange.UPLOAD.max_forms  # a sheet is a form: an upload's forms, whichever file brings them
 MAX_ROWS = 1000
 READ_COLUMNS = 40  # A–AN: the layout uses A–O; anything further right is reported, not ignored
 # Excel keeps 15 significant digits; larger figures are written as text so that nothing is lost.
 EXCEL_DIGITS = 15
+# The 执行率 and 总分 cells as printed are kept as text, as long as the form's columns hold.
+PRINTED_RATE_LENGTH = interchange.text_limit(SelfAssessment, "printed_execution_rate")
+PRINTED_TOTAL_LENGTH = interchange.text_limit(SelfAssessment, "printed_total")
 
 
 class WorkbookRefused(ImportRefused):
@@ -325,6 +329,10 @@ class _SheetReader:
             if cell.data_type == "e":
                 self.problem(r, c, _("单元格是错误值（%(value)s），请改为填写内容") % {"value": cell.value})
                 continue
+            if isinstance(cell.value, float) and not math.isfinite(cell.value):
+                # Excel itself never writes one ("1e309" in a hand-made file): no rule below could read it.
+                self.problem(r, c, _("单元格中的数字超出了 Excel 能表示的范围，请改为填写实际的数字"))
+                continue
             if isinstance(cell.value, str) and not cell.value.strip():
                 continue
             if c == EXTRA_NOTE_COLUMN and normalize_label(cell.value) == _NOTE:
@@ -354,13 +362,15 @@ class _SheetReader:
                 value = scoring.format_decimal(number)
         if max_length is not None:
             value = value.strip()
+        # Without a max_length it is free text (年度总体目标, 偏差原因…): kept as written, within the declared limit.
+        limit = schema.MAX_TEXT_LENGTH if max_length is None else max_length
         if required and not value.strip():
             self.problem(row, col, _("%(what)s不能为空") % {"what": what})
-        if max_length is not None and len(value) > max_length:
+        if len(value) > limit:
             self.problem(
                 row,
                 col,
-                _("%(what)s过长（%(n)s 个字，最多 %(max)s 个字）") % {"what": what, "n": len(value), "max": max_length},
+                _("%(what)s过长（%(n)s 个字，最多 %(max)s 个字）") % {"what": what, "n": len(value), "max": limit},
             )
         return value
 
@@ -615,7 +625,7 @@ class _SheetReader:
         row = self.total_funding_row
         if isinstance(cell.value, str):
             text = cell.value.strip()
-            if len(text) > 20:
+            if len(text) > PRINTED_RATE_LENGTH:
                 self.problem(row, RATE_COLUMN, _("执行率过长（最多 20 个字）"))
             return text
         if isinstance(cell.value, (bool, datetime, date)):
@@ -623,6 +633,10 @@ class _SheetReader:
             return ""
         value = _decimal_of(cell.value)
         percent = value * scoring.HUNDRED if "%" in cell.number_format else value
+        if len(scoring.format_decimal(percent)) >= PRINTED_RATE_LENGTH:
+            # Too long to keep as printed, and too large to round (Decimal's 28 digits): no rate of a real form.
+            self.problem(row, RATE_COLUMN, _("执行率过长（最多 20 个字）"))
+            return ""
         rows = tuple(
             scoring.FundingRow(
                 source=line["source"],
@@ -756,7 +770,7 @@ class _SheetReader:
             return ""
         if isinstance(cell.value, str):
             text = cell.value.strip()
-            if len(text) > 20:
+            if len(text) > PRINTED_TOTAL_LENGTH:
                 self.problem(row, scores, _("总分过长（最多 20 个字）"))
             return text
         value = self.number(row, scores, "总分", schema.TOTAL_POINTS)
@@ -813,9 +827,11 @@ def _text_of(value: Decimal | None) -> str | None:
 
 
 def _short(value) -> str:
+    """A cell's content quoted in a message, cut short (a number too: 1e308 is 309 digits written out)."""
     if value is None:
         return ""
     if isinstance(value, float | int) and not isinstance(value, bool):
-        return scoring.format_decimal(_decimal_of(value))
-    text = str(value).strip()
+        text = scoring.format_decimal(_decimal_of(value))
+    else:
+        text = str(value).strip()
     return text if len(text) <= 30 else text[:30] + "…"

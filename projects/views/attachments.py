@@ -4,6 +4,8 @@ Upload and delete answer htmx with the refreshed panel (so that unsaved typing o
 is not lost), and plain form posts with a redirect back and a message.
 """
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -63,13 +65,19 @@ def attachment_delete(request, pk, attachment_pk):
 @require_GET
 def attachment_download(request, pk, attachment_pk):
     attachment = attachments.get(request.user, pk, attachment_pk)
+    # Never shown inline: a file rendered from our own origin is trusted as the site's (a polyglot sniffed
+    # as HTML, a PDF's scripts in the browser's viewer); saved to disk, it is only a file.
     kind = attachments.BY_CONTENT_TYPE.get(attachment.content_type)
     response = FileResponse(
         attachment.file.open("rb"),
-        as_attachment=not (kind and kind.inline),
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
+        as_attachment=True,
+        content_type=kind.content_type if kind else "application/octet-stream",  # only the types we decided
     )
+    # Django's header gives a non-ASCII name as filename* alone; old clients need the ASCII filename= too.
+    response["Content-Disposition"] = "attachment; filename=\"{}\"; filename*=utf-8''{}".format(
+        attachments.ascii_name(attachment.original_name), quote(attachment.original_name, safe="")
+    )
+    response["X-Content-Type-Options"] = "nosniff"  # also set by SecurityMiddleware; here it cannot be lost
     response["Cache-Control"] = "private, no-store"
     return response
 

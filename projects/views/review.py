@@ -39,7 +39,10 @@ def queue(request):
         .order_by("submitted_at", "pk")
     )
     page = Paginator(qs, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(a, stored(a), access.can_review(user, a)) for a in page.object_list]
+    forms = list(page.object_list)
+    # One query for the page: which of its forms this reviewer wrote and so may not decide.
+    authored = access.authored_ids(user, [a.pk for a in forms]) if access.is_reviewer(user) else set()
+    rows = [(a, stored(a), access.can_review(user, a, authored=authored)) for a in forms]
     return render(request, "projects/review_queue.html", {"page": page, "rows": rows})
 
 
@@ -87,6 +90,10 @@ def _page(request, assessment, *, review_form=None, reopen_form=None, error=None
             "history_loaded": True,
             "can_review": can_review,
             "can_reopen": can_reopen,
+            # A reviewer of the form who may not decide because they wrote it (separation of duties).
+            "own_work": not can_review
+            and assessment.status == assessment.Status.SUBMITTED
+            and access.is_reviewer_of(user, assessment),
             "review_form": review_form if can_review else None,
             "reopen_form": reopen_form if can_reopen else None,
             "error": error,

@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.views.decorators.http import require_http_methods
 
-from .. import interchange, uploads
+from .. import uploads
 from ..excel import reader
 from .excel import import_page
 
@@ -15,5 +15,5 @@ def upload_json(request):
         request,
         "projects/uploads/upload_json.html",
         lambda upload: [("", uploads.read_json(upload))],
-        max_size=reader.human_size(interchange.MAX_BYTES),
+        max_size=reader.human_size(uploads.LIMITS.max_bytes),
     )
