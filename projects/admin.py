@@ -12,8 +12,11 @@
   simple-history's "revert" is held to the change permission, and nothing submitted once can be deleted.
 """
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
@@ -22,7 +25,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import access
+from . import access, signals
 from .models import (
     Attachment,
     FundingLine,
@@ -104,10 +107,40 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
+def own_roles_refusal(request, user) -> str:
+    """Nobody but a superuser grants, changes or takes away their own roles (no product role escalates itself)."""
+    if _superuser(request) or user is None or user.pk != request.user.pk:
+        return ""
+    return str(_("不能修改自己的角色；请由另一位管理员办理。"))
+
+
+class MembershipForm(forms.ModelForm):
+    request = None  # set per request by the admin (get_form / get_formset)
+
+    class Meta:
+        model = Membership
+        fields = ["user", "unit", "role"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.request is not None and (reason := own_roles_refusal(self.request, cleaned.get("user"))):
+            raise forms.ValidationError(reason)
+        return cleaned
+
+
+def _form_for(request, base):
+    return type(base.__name__, (base,), {"request": request})
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipForm
     extra = 0
     autocomplete_fields = ["user"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs["form"] = _form_for(request, self.form)
+        return super().get_formset(request, obj, **kwargs)
 
     def _may_manage(self, request):
         return _superuser(request) or access.is_finance_admin(request.user)
@@ -122,8 +155,20 @@ class MembershipInline(admin.TabularInline):
         return self._may_manage(request) and super().has_delete_permission(request, obj)
 
 
+class PrintedNameForm(forms.ModelForm):
+    """A project or unit whose name an approved form prints cannot be renamed (projects.signals says why)."""
+
+    refusal = None  # projects.signals.project_change_refusal / unit_change_refusal
+
+    def _post_clean(self):
+        super()._post_clean()  # the instance carries the new values from here on
+        if not self.errors and (reason := type(self).refusal(self.instance)):
+            self.add_error(None, reason)
+
+
 @admin.register(Unit)
-class UnitAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class UnitAdmin(ScopedAdminMixin, GuardedHistoryAdmin):
+    form = type("UnitForm", (PrintedNameForm,), {"refusal": staticmethod(signals.unit_change_refusal)})
     list_display = ["name", "kind", "parent"]
     list_filter = ["kind"]
     search_fields = ["name"]
@@ -151,9 +196,15 @@ class UnitAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class MembershipAdmin(ScopedAdminMixin, GuardedHistoryAdmin):
+    form = MembershipForm
     list_display = ["user", "unit", "role"]
     list_filter = ["role", "unit__kind"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = _form_for(request, self.form)
+        return super().get_form(request, obj, change, **kwargs)
+
     search_fields = ["user__username", "unit__name"]
     autocomplete_fields = ["user", "unit"]
 
@@ -170,16 +221,26 @@ class MembershipAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return self._may_manage(request) and super().has_add_permission(request)
 
     def has_change_permission(self, request, obj=None):
-        return self._may_manage(request) and super().has_change_permission(request, obj)
+        return (
+            self._may_manage(request)
+            and not (obj is not None and own_roles_refusal(request, obj.user))
+            and super().has_change_permission(request, obj)
+        )
 
     def has_delete_permission(self, request, obj=None):
-        return self._may_manage(request) and super().has_delete_permission(request, obj)
+        return (
+            self._may_manage(request)
+            and not (obj is not None and own_roles_refusal(request, obj.user))
+            and super().has_delete_permission(request, obj)
+        )
 
 
 @admin.register(Project)
 class ProjectAdmin(ScopedAdminMixin, GuardedHistoryAdmin):
+    form = type("ProjectForm", (PrintedNameForm,), {"refusal": staticmethod(signals.project_change_refusal)})
     list_display = ["name", "code", "implementing_unit", "competent_department"]
-    list_filter = ["competent_department"]
+    # Only the departments of the rows the user may see: a filter must not list other units' names.
+    list_filter = [("competent_department", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "code", "implementing_unit__name"]
     autocomplete_fields = ["implementing_unit", "competent_department"]
 
@@ -217,7 +278,12 @@ class SelfAssessmentAdmin(ScopedAdminMixin, GuardedHistoryAdmin):
     """Read-only: the product's pages are where a form is filled in, reviewed and reopened."""
 
     list_display = ["project", "year", "status", "implementing_unit", "updated_at"]
-    list_filter = ["year", "status", "project__competent_department", "project__implementing_unit"]
+    list_filter = [
+        "year",
+        "status",
+        ("project__competent_department", admin.RelatedOnlyFieldListFilter),
+        ("project__implementing_unit", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["project__name", "project__code"]
     list_select_related = ["project", "project__implementing_unit"]
     inlines = [FundingLineInline, IndicatorInline, StatusChangeInline, AttachmentInline]
@@ -294,3 +360,67 @@ class ScoringRulesAdmin(GuardedHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- accounts: only a superuser hands out superuser, staff, groups or permissions --------------------------
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    """The 财政 administrator keeps the district's accounts (names, e-mail, passwords, active or not) but never
+    makes anybody, itself included, a superuser or staff, nor gives groups or permissions: that would let a
+    product role grant itself what the product's rules refuse it. Superusers' accounts are not theirs to touch."""
+
+    limited_fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("个人信息"), {"fields": ("first_name", "last_name", "email")}),
+        (_("状态"), {"fields": ("is_active", "last_login", "date_joined")}),
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or _superuser(request):
+            return super().get_fieldsets(request, obj)
+        return self.limited_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if _superuser(request) else ("last_login", "date_joined")
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if _superuser(request) else qs.filter(is_superuser=False)
+
+    def get_list_filter(self, request):
+        return super().get_list_filter(request) if _superuser(request) else ("is_active",)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not _superuser(request):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and (obj.is_superuser or obj.pk == request.user.pk) and not _superuser(request):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(Group)
+class SuperuserGroupAdmin(GroupAdmin):
+    """Groups carry permissions: a superuser's business only."""
+
+    def has_module_permission(self, request):
+        return _superuser(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _superuser(request)
+
+    def has_add_permission(self, request):
+        return _superuser(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _superuser(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return _superuser(request)

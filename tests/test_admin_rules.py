@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 
 from projects import workflow
@@ -351,3 +351,83 @@ def test_a_view_only_user_cannot_revert_through_the_history(client_for, admin_us
     )
     rules.refresh_from_db()
     assert rules.good_min == Decimal(85)
+
+
+# --- no product role escalates itself through the admin ---------------------------------------------------
+
+
+@pytest.fixture
+def finance_staff(admin_user):
+    """The 财政 administrator as load_demo makes it: staff, with the demo group's permissions."""
+    from django.core.management import call_command
+
+    call_command("load_demo")
+    demo = User.objects.get(username="admin")
+    admin_user.is_staff = True
+    admin_user.save()
+    admin_user.groups.set(demo.groups.all())
+    return admin_user
+
+
+def test_the_finance_administrator_cannot_make_itself_superuser_or_staff(client, finance_staff):
+    client.force_login(finance_staff)
+    url = reverse("admin:auth_user_change", args=[finance_staff.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'name="is_superuser"' not in page.content.decode() and 'name="groups"' not in page.content.decode()
+    client.post(
+        url,
+        {"username": finance_staff.username, "is_active": "on", "is_superuser": "on", "is_staff": "on"},
+    )
+    finance_staff.refresh_from_db()
+    assert not finance_staff.is_superuser
+    assert client.get(reverse("admin:auth_group_changelist")).status_code == 403
+
+
+def test_the_finance_administrator_cannot_touch_a_superuser_account(client, finance_staff):
+    root = User.objects.create_superuser("root", password="x-Long-password-1")
+    client.force_login(finance_staff)
+    assert client.get(reverse("admin:auth_user_change", args=[root.pk])).status_code in (302, 403, 404)
+    assert "root" not in client.get(reverse("admin:auth_user_changelist")).content.decode()
+
+
+def test_nobody_but_a_superuser_grants_themselves_a_role(client, finance_staff, department):
+    client.force_login(finance_staff)
+    response = client.post(
+        reverse("admin:projects_membership_add"),
+        {"user": finance_staff.pk, "unit": department.pk, "role": "reviewer"},
+    )
+    assert response.status_code == 200 and "不能修改自己的角色" in response.content.decode()
+    assert not finance_staff.memberships.filter(role="reviewer").exists()
+    own = finance_staff.memberships.first()
+    assert client.post(reverse("admin:projects_membership_delete", args=[own.pk]), {"post": "yes"}).status_code == 403
+    assert finance_staff.memberships.filter(pk=own.pk).exists()
+
+
+def test_a_printed_name_cannot_be_changed_in_the_admin_while_a_form_is_approved(client, finance_staff, assessment):
+    SelfAssessment.objects.filter(pk=assessment.pk).update(status=SelfAssessment.Status.APPROVED)
+    project = assessment.project
+    client.force_login(finance_staff)
+    response = client.post(
+        reverse("admin:projects_project_change", args=[project.pk]),
+        {
+            "name": "改名",
+            "code": project.code,
+            "implementing_unit": project.implementing_unit_id,
+            "competent_department": project.competent_department_id,
+        },
+    )
+    assert response.status_code == 200 and "已审核通过的自评表" in response.content.decode()
+    project.refresh_from_db()
+    assert project.name != "改名"
+
+
+def test_admin_filters_name_only_units_in_scope(client, assessment, unit, other_unit):
+    staff = User.objects.create_user("unit_staff", password="x-Long-password-1", is_staff=True)
+    from .factories import member
+
+    member(staff, unit, "admin")
+    staff.user_permissions.set(Permission.objects.filter(codename="view_selfassessment"))
+    client.force_login(staff)
+    page = client.get(reverse("admin:projects_selfassessment_changelist")).content.decode()
+    assert unit.name in page and other_unit.name not in page

@@ -614,7 +614,7 @@ def test_two_editors_the_second_save_keeps_the_others_changes(client, client_for
     assert "以下内容对方也修改过，已按您填写的内容保存：实际完成情况" in page
 
 
-def test_attachment_links_open_in_a_new_tab_and_duplicates_are_marked(
+def test_attachment_links_download_the_file_and_duplicates_are_marked(
     client_for, preparer, assessment, settings, tmp_path
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -627,7 +627,7 @@ def test_attachment_links_open_in_a_new_tab_and_duplicates_are_marked(
         client.post(reverse("attachment_list", args=[assessment.pk]), {"files": [SimpleUploadedFile(name, pdf)]})
     page = text(client.get(edit_url(assessment)))
     links = re.findall(r'<a class="text-break" href="[^"]+"([^>]*)>', page)
-    assert len(links) == 3 and all('target="_blank" rel="noopener"' in attrs for attrs in links)
+    assert len(links) == 3 and all(" download" in attrs and "_blank" not in attrs for attrs in links)
     assert page.count('data-testid="attachment-duplicate"') == 1  # the second 验收报告.pdf
     assert "可能重复" in page
     assert f'data-name="验收报告.pdf" data-size="{len(pdf)}"' in page  # for the warning before an upload

@@ -12,6 +12,7 @@ stops the start with the variable's name. The test suite runs on perfeval.settin
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "simple_history",
     "django_tasks_db",
+    "axes",
     "projects",
 ]
 
@@ -90,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: it answers a locked-out login with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "perfeval.urls"
@@ -160,6 +164,22 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Password guessing (django-axes, failures kept in the database so every web process sees them): after
+# AXES_FAILURE_LIMIT wrong passwords for one account, or from one address, that account or address waits
+# AXES_COOLOFF_TIME. A successful sign-in clears the address's count, so an office behind one NAT address is
+# not locked out by its clerks' typos. A superuser unlocks early in the admin (访问尝试) or with
+# `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS`.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# The address of the request as the server sees it; behind a proxy, the proxy's X-Forwarded-For is used only
+# when the proxy is declared (the same switch that trusts its X-Forwarded-Proto).
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -210,6 +230,10 @@ if not DEBUG:
     # without one, any client could claim it.
     if env_bool("BEHIND_HTTPS_PROXY"):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        # The address the one proxy in front appended (right-most), never what the client wrote before it.
+        AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+        AXES_IPWARE_PROXY_ORDER = "right-most"
+        AXES_IPWARE_PROXY_COUNT = 1
 
 # Uploads (佐证材料, Excel and JSON imports).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -80,9 +80,13 @@ class Command(BaseCommand):
         )
 
     def _finance_group(self):
-        """Every permission on the product's models and on user accounts, for the Django admin."""
+        """The product's models and user accounts (view, add, change), for the Django admin; never groups or
+        permissions, which would let the role grant itself more (see projects.admin.AccountAdmin)."""
         group, _ = Group.objects.get_or_create(name="财政管理员")
-        group.permissions.set(Permission.objects.filter(content_type__app_label__in=["projects", "auth"]))
+        accounts = Permission.objects.filter(
+            content_type__app_label="auth", codename__in=["view_user", "add_user", "change_user"]
+        )
+        group.permissions.set([*Permission.objects.filter(content_type__app_label="projects"), *accounts])
         return group
 
     def _move(self, assessment, steps, users, now):
