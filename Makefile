@@ -17,7 +17,8 @@ COVERAGE := --cov=projects --cov=perfeval --cov-report=term:skip-covered --cov-f
 MYPY_CORE := --follow-imports=silent projects/schema.py projects/validation.py projects/scoring.py \
 	projects/checks.py projects/labels.py projects/refusals.py projects/access.py projects/workflow.py
 
-.PHONY: run test venv sysdeps-run sysdeps-test lint bench clean worker
+.PHONY: run serve test venv sysdeps-run sysdeps-test lint bench clean worker
+PORT ?= 8000
 
 $(BIN)/.installed: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.12 or newer is needed (apt-get install python3 or pyenv install 3.12)"; exit 1; }
@@ -48,14 +49,27 @@ sysdeps-test:
 
 run: venv sysdeps-run
 	@mkdir -p var
+	@if (exec 3<>/dev/tcp/127.0.0.1/$(PORT)) 2>/dev/null; then \
+		echo "Port $(PORT) is in use (another make run?): stop it, or choose another: make run PORT=8001"; exit 1; fi
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py load_demo
 	@echo
-	@echo "  perfeval demo: http://127.0.0.1:8000/"
+	@echo "  perfeval demo: http://127.0.0.1:$(PORT)/"
 	@echo "  accounts (password: demo): preparer (填报人), reviewer (审核人), admin (财政管理员)"
 	@echo
-	DEBUG=1 $(BIN)/python manage.py db_worker --queue-name '*' >var/worker.log 2>&1 & \
-	trap 'kill $$!' EXIT; DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=1 $(BIN)/python manage.py db_worker --queue-name '*' >>var/worker.log 2>&1 & \
+	trap 'kill $$!' EXIT; DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Production (see docs/deployment.md): settings from the environment, DEBUG off; refuses an unsafe configuration
+# (manage.py check --deploy) before it starts gunicorn and the task worker.
+serve: venv sysdeps-run
+	@mkdir -p var
+	@test "$${DEBUG:-0}" = 0 || { echo "make serve runs with DEBUG off: unset DEBUG (make run is the demo)"; exit 1; }
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	LOG_REQUESTS=1 $(BIN)/python manage.py db_worker --queue-name '*' & \
+	trap 'kill $$!' EXIT; LOG_REQUESTS=1 PORT=$(PORT) $(BIN)/gunicorn -c perfeval/gunicorn.conf.py perfeval.wsgi
 
 test: venv sysdeps-test
 	@mkdir -p var

@@ -180,7 +180,12 @@ def serve(url: str, port: int):
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",  # plain HTTP on the loopback: no TLS proxy in front of the bench
         "DJANGO_SETTINGS_MODULE": "perfeval.settings",
+        "STATIC_ROOT": str(ROOT / "var" / "bench-static"),
     }
+    # As `make serve` does: production settings serve collectstatic's hashed, compressed files (whitenoise).
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+    )
     server = subprocess.Popen(
         [
             *(str(Path(sys.executable).with_name("gunicorn")), "perfeval.wsgi", "-b", f"127.0.0.1:{port}"),

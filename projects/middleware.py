@@ -1,3 +1,6 @@
+import logging
+import time
+
 from django.conf import settings
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
@@ -29,6 +32,31 @@ def private_pages(get_response):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    return middleware
+
+
+request_logger = logging.getLogger("perfeval.request")
+
+
+def request_log(get_response):
+    """One line per request for the operator: method, path, status, duration and who asked (never the query
+    string, which may carry names of forms)."""
+
+    def middleware(request):
+        started = time.monotonic()
+        response = get_response(request)
+        if request_logger.isEnabledFor(logging.INFO):
+            user = getattr(request, "user", None)
+            request_logger.info(
+                "%s %s %s %.0fms user=%s",
+                request.method,
+                request.path,
+                response.status_code,
+                (time.monotonic() - started) * 1000,
+                user.get_username() if user is not None and user.is_authenticated else "-",
+            )
         return response
 
     return middleware

@@ -3,13 +3,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import assessments, attachments, excel, printing, reports, review, rules, uploads
+from .views import assessments, attachments, excel, health, printing, reports, review, rules, uploads
 
 urlpatterns = [
     # Sign in and out; the home page lists the forms of the user's units.
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", assessments.dashboard, name="dashboard"),
+    # For a load balancer or monitoring: the process answers and reaches its database.
+    path("healthz", health.healthz, name="healthz"),
     # 填报: the preparer's editor.
     path("assessments/new/", assessments.assessment_new, name="assessment_new"),
     path("assessments/<int:pk>/", assessments.assessment_edit, name="assessment_edit"),

@@ -203,3 +203,13 @@ def parse_review_score(value: object) -> Decimal | None:
             _("审核得分必须在 0 到 100 之间，您填写的是 %(value)s。") % {"value": text}, "min_value", "review_score"
         )
     return score.quantize(Decimal("0.01"))
+
+
+def whole_number(value: object) -> int | None:
+    """A non-negative whole number written in ASCII digits (a posted row position, id or page), else None.
+
+    str.isdigit() alone is True for "²" or "①", which int() refuses: a posted "²" must not end in a 500."""
+    text = str(value if value is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)

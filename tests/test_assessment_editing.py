@@ -835,3 +835,18 @@ def test_a_second_conflict_on_the_page_after_the_first_keeps_everyones_changes(a
     assessment.refresh_from_db()
     assert (assessment.goal_expected, assessment.goal_actual) == ("B", "我的")
     assert assessment.funding_lines.get(source="total").score == D("9")
+
+
+@pytest.mark.parametrize("position", ["²", "①", "-1", "1e3", "9" * 40])
+def test_a_posted_row_position_that_is_no_plain_number_keeps_the_page_order(assessment, preparer, position):
+    from projects import validation
+
+    i = row_index(assessment, "培训人次")
+    data = post_data(assessment, **{f"ind-{i}-position": position})
+    editor = AssessmentEditor(assessment, data)
+    editor.is_valid()
+    assert editor_page.verdict_on_screen(editor, rules_for_year(2023)).total_score is not None
+    editor_save.save(preparer, assessment.pk, bind(assessment, data))
+    assert assessment.indicators.filter(name="培训人次").exists()
+    assert validation.whole_number(position) is None
+    assert editor_page.field_anchor(f"indicators.{position}.score") == "assessment-form"

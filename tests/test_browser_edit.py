@@ -306,7 +306,7 @@ def test_choosing_a_file_already_attached_warns_before_the_upload(
     login_page("preparer")
     page.goto_path(f"/assessments/{assessment.pk}/")
     link = page.locator("[data-testid=attachment] a", has_text="验收报告.pdf")
-    expect(link).to_have_attribute("target", "_blank")
+    expect(link).to_have_attribute("download", "")
     warning = page.locator("[data-testid=attachment-duplicate-warning]")
     files = page.locator("input.js-attachment-files")
     files.set_input_files([{"name": "其他.pdf", "mimeType": "application/pdf", "buffer": pdf}])

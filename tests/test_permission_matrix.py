@@ -162,6 +162,8 @@ CASES = [
     ),
     Case("logout", method="POST", per_form=False, kwargs=nothing, expect={role: same(302) for role in ROLES}),
     Case("dashboard", per_form=False, kwargs=nothing, expect=EVERYONE),
+    # The load balancer's probe answers anyone, and says nothing but "ok".
+    Case("healthz", per_form=False, kwargs=nothing, expect={role: same(200) for role in ROLES}),
     # --- the preparer's pages -----------------------------------------------------------------
     Case("assessment_new", per_form=False, kwargs=nothing, expect=PREPARERS_ONLY),
     Case("assessment_edit", expect=visible(), shows_form=True),

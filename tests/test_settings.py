@@ -262,3 +262,15 @@ def test_signed_in_pages_are_private_and_every_page_has_a_permissions_policy(cli
     assert page.status_code == 200
     assert "no-store" in page["Cache-Control"] and "private" in page["Cache-Control"]
     assert "camera=()" in page["Permissions-Policy"]
+
+
+def test_gunicorn_settings_follow_the_environment(monkeypatch):
+    import runpy
+
+    conf = ROOT / "perfeval" / "gunicorn.conf.py"
+    monkeypatch.setenv("PORT", "8123")
+    monkeypatch.delenv("BIND", raising=False)
+    monkeypatch.delenv("WEB_WORKERS", raising=False)
+    values = runpy.run_path(str(conf))
+    assert values["bind"] == "127.0.0.1:8123" and values["workers"] == (os.cpu_count() or 2)
+    assert values["timeout"] >= 30 and values["threads"] >= 2

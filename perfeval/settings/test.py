@@ -17,6 +17,8 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 SECURE_SSL_REDIRECT = False
+# The suite does not run collectstatic: the files are served as they are (as under DEBUG).
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -92,7 +92,8 @@ class IndicatorForm(forms.Form):
     """One 三级指标 row of the table."""
 
     row_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    position = forms.IntegerField(required=False, widget=forms.HiddenInput(attrs={"class": "js-position"}))
+    # Only the page's script writes it (the row's place after a drag); anything else falls back to the page order.
+    position = forms.CharField(required=False, widget=forms.HiddenInput(attrs={"class": "js-position"}))
     level1 = forms.ChoiceField(
         label=_("一级指标"),
         choices=LEVEL1_CHOICES,
@@ -126,6 +127,9 @@ class IndicatorForm(forms.Form):
         choices=[("", _("（定性指标选择）")), *Indicator.Achievement.choices],
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
+
+    def clean_position(self):
+        return validation.whole_number(self.cleaned_data.get("position"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -380,8 +384,8 @@ class AssessmentEditor:
 
         def sort_key(item):
             index, form = item
-            position = form.value("position")
-            position = int(position) if str(position or "").isdigit() else index
+            position = validation.whole_number(form.value("position"))
+            position = index if position is None else position
             return (order.get(form.value("level1"), 0), position, index)
 
         return [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .. import checks, schema, scoring
+from .. import checks, schema, scoring, validation
 from .forms import (
     AssessmentEditor,
 )
@@ -34,9 +34,9 @@ def field_anchor(check_field: str) -> str:
             return "execution-rate"
         case ["funding_weight" | "goal_expected" | "goal_actual" as name]:
             return f"id_{name}"
-        case ["indicators", key, cell] if key.isdigit():
+        case ["indicators", key, cell] if validation.whole_number(key) is not None:
             return f"id_ind-{int(key) - 1}-{cell}"
-        case ["indicators", key] if key.isdigit():
+        case ["indicators", key] if validation.whole_number(key) is not None:
             return f"ind-row-{int(key) - 1}"
         case ["indicators"]:
             return "indicators"

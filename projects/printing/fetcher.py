@@ -47,10 +47,18 @@ def resolve_static_url(url: str) -> Path:
         raise FetchRefused(f"refused (unsafe path): {url[:200]}")
     if Path(relative).suffix.lower() not in STATIC_TYPES:
         raise FetchRefused(f"refused (file type): {url[:200]}")
-    found = finders.find(relative)
+    found = finders.find(relative) or _collected(relative)
     if not found:
         raise FetchRefused(f"refused (no such static file): {url[:200]}")
     return Path(found)
+
+
+def _collected(relative: str) -> Path | None:
+    """A file of collectstatic's output: in production {% static %} names the hashed copy (pdf.3f2a….css) that
+    only STATIC_ROOT holds (whitenoise's manifest storage)."""
+    root = Path(settings.STATIC_ROOT).resolve()
+    path = (root / relative).resolve()
+    return path if path.is_relative_to(root) and path.is_file() else None
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .. import access, attachments, evaluation, schema, workflow
+from .. import access, attachments, evaluation, schema, validation, workflow
 from ..editor import create as editor_create
 from ..editor import page as editor_page
 from ..editor import save as editor_save
@@ -74,8 +74,8 @@ def assessment_new(request):
     initial = {}
     if request.method == "GET":
         for key in ("project", "year"):
-            if request.GET.get(key, "").isdigit():
-                initial[key] = int(request.GET[key])
+            if (number := validation.whole_number(request.GET.get(key))) is not None:
+                initial[key] = number
         initial["copy_previous"] = request.GET.get("copy") == "1"
     form = NewAssessmentForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():

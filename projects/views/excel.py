@@ -14,7 +14,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import access, reports, uploads
+from .. import access, reports, uploads, validation
 from ..excel import layout, reader, writer
 from ..forms import ImportForm
 from ..interchange import ImportRefused
@@ -112,7 +112,8 @@ def import_page(request, template, read, **context):
 
 def _imported(request):
     """The forms named by ?imported=…, as far as the user may see them (the address can be edited)."""
-    ids = [int(part) for part in request.GET.get("imported", "").split(",") if part.isdigit()][: reader.MAX_SHEETS]
+    parts = request.GET.get("imported", "").split(",")
+    ids = [n for n in map(validation.whole_number, parts) if n is not None][: reader.MAX_SHEETS]
     if not ids:
         return []
     return list(
