@@ -200,3 +200,14 @@ def test_a_worker_that_dies_fails_its_batch_and_the_next_batch_gets_fresh_worker
         batch.render_batch(ids, tmp_path / "a.pdf", title="t", workers=2, chunk_size=1)
     assert batch.render_batch(ids, tmp_path / "b.pdf", title="t", workers=2, chunk_size=1) == 4
     assert batch.worker_pool(2) is not pool
+
+
+def test_a_person_has_only_a_few_batches_waiting_at_once(db, unit, preparer):
+    forms_of(unit, tasks.INLINE_LIMIT + 1)
+    for _ in range(tasks.MAX_OPEN_JOBS):
+        PrintJob.objects.create(requested_by=preparer, unit=unit, year=2023, statuses=[], total=11)
+    with pytest.raises(tasks.TooManyJobs, match="排队或打印中"):
+        tasks.request_batch(preparer, unit, 2023, [])
+    assert PrintJob.objects.filter(requested_by=preparer).count() == tasks.MAX_OPEN_JOBS
+    PrintJob.objects.filter(requested_by=preparer).update(status=PrintJob.Status.DONE)
+    assert tasks.request_batch(preparer, unit, 2023, []).job is not None

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.db import transaction
 from django.tasks import task
@@ -46,6 +47,21 @@ class NothingToPrint(Refused):
         )
 
 
+# A person's batches waiting or being printed at once: one worker serves the whole district, and 20 batches of a
+# thousand forms queued in seconds by one account would keep everybody else's waiting for an hour.
+MAX_OPEN_JOBS = 3
+
+
+class TooManyJobs(Refused):
+    code = "busy"
+
+    def __init__(self) -> None:
+        super().__init__(
+            _("您已有 %(n)s 个批量打印任务在排队或打印中，请等其中一个完成后再提交新的任务。") % {"n": MAX_OPEN_JOBS},
+            field="unit",
+        )
+
+
 @dataclass(frozen=True)
 class BatchRequest:
     """What a batch print answered: the PDF itself (small batches) or the background job (large ones)."""
@@ -71,9 +87,19 @@ def request_batch(user, unit: Unit, year: int, statuses) -> BatchRequest:
         batch.render_batch(ids, buffer, title=title, workers=1)
         return BatchRequest(pdf=buffer.getvalue(), filename=batch_filename(unit, year))
     purge_old_jobs()
-    job = PrintJob.objects.create(requested_by=user, unit=unit, year=year, statuses=sorted(statuses), total=len(ids))
-    # Enqueued once the row is committed, or the worker could look for a job that does not exist yet.
-    transaction.on_commit(lambda: run_print_job.enqueue(job.pk))
+    with transaction.atomic():
+        # The person's own row, locked: two batch requests at once cannot both pass the count.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        open_jobs = PrintJob.objects.filter(
+            requested_by=user, status__in=[PrintJob.Status.QUEUED, PrintJob.Status.RUNNING]
+        ).count()
+        if open_jobs >= MAX_OPEN_JOBS:
+            raise TooManyJobs()
+        job = PrintJob.objects.create(
+            requested_by=user, unit=unit, year=year, statuses=sorted(statuses), total=len(ids)
+        )
+        # Enqueued once the row is committed, or the worker could look for a job that does not exist yet.
+        transaction.on_commit(lambda: run_print_job.enqueue(job.pk))
     return BatchRequest(job=job)
 
 

@@ -46,7 +46,7 @@ def batch(request):
             data = form.cleaned_data
             try:
                 result = tasks.request_batch(request.user, data["unit"], data["year"], data["statuses"])
-            except tasks.NothingToPrint as refused:
+            except (tasks.NothingToPrint, tasks.TooManyJobs) as refused:
                 form.add_error(None, refused.message)
             else:
                 if result.pdf is not None:
