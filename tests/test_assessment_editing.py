@@ -850,3 +850,14 @@ def test_a_posted_row_position_that_is_no_plain_number_keeps_the_page_order(asse
     assert assessment.indicators.filter(name="培训人次").exists()
     assert validation.whole_number(position) is None
     assert editor_page.field_anchor(f"indicators.{position}.score") == "assessment-form"
+
+
+def test_free_text_has_the_limit_of_every_entry_path(assessment, preparer):
+    from projects import schema
+
+    data = post_data(assessment, goal_actual="很" * (schema.MAX_TEXT_LENGTH + 1))
+    editor = AssessmentEditor(assessment, data)
+    assert not editor.is_valid()
+    assert f"最多 {schema.MAX_TEXT_LENGTH} 个字" in str(editor.header.errors["goal_actual"])
+    ok = AssessmentEditor(assessment, post_data(assessment, goal_actual="很" * schema.MAX_TEXT_LENGTH))
+    assert ok.is_valid(), ok.input_errors()

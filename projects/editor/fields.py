@@ -114,8 +114,12 @@ def line_input(max_length, label):
 
 
 def text_area(label, rows=3):
+    # The free-text limit every entry path shares (JSON, Excel, the editor): a goal of megabytes would hold a web
+    # worker for minutes when it is printed.
     return TextField(
         label=label,
         required=False,
+        max_length=schema.MAX_TEXT_LENGTH,
+        error_messages={"max_length": MAX_LENGTH_MESSAGE},
         widget=forms.Textarea(attrs={"class": "form-control", "rows": rows}),
     )
