@@ -75,11 +75,16 @@ class ProjectQuerySet(models.QuerySet):
         {"competent_department", "competent_department_id"}
     )
 
+    @staticmethod
+    def printing(pks) -> Q:
+        """A Q over SelfAssessment: the forms that print these projects."""
+        return Q(project__in=pks)
+
     def _check(self, fields) -> None:
         if self.PRINTED & set(fields):
             from .signals import refuse_printed_change
 
-            refuse_printed_change(SelfAssessment.objects.filter(project__in=self.values("pk")))
+            refuse_printed_change(SelfAssessment.objects.filter(self.printing(self.values("pk"))))
 
     def update(self, **kwargs):
         self._check(kwargs)
@@ -94,16 +99,10 @@ class ProjectQuerySet(models.QuerySet):
 class UnitQuerySet(ProjectQuerySet):
     PRINTED = frozenset({"name"})
 
-    def _check(self, fields) -> None:
-        if self.PRINTED & set(fields):
-            from .signals import refuse_printed_change
-
-            units = self.values("pk")
-            refuse_printed_change(
-                SelfAssessment.objects.filter(
-                    Q(project__implementing_unit__in=units) | Q(project__competent_department__in=units)
-                )
-            )
+    @staticmethod
+    def printing(pks) -> Q:
+        """The forms that print these units' names, as 实施单位 or as 主管部门."""
+        return Q(project__implementing_unit__in=pks) | Q(project__competent_department__in=pks)
 
 
 class Unit(models.Model):

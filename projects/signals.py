@@ -11,7 +11,7 @@ from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
-from .models import Attachment, FundingLine, Indicator, Project, SelfAssessment, Unit
+from .models import Attachment, FundingLine, Indicator, Project, ProjectQuerySet, SelfAssessment, Unit, UnitQuerySet
 from .refusals import Refused
 
 APPROVED = SelfAssessment.Status.APPROVED
@@ -56,7 +56,7 @@ def project_change_refusal(project: Project) -> str:
     stored = Project.objects.filter(pk=project.pk).values(*PROJECT_PRINTED).first()
     if stored is None or all(stored[f] == getattr(project, f) for f in PROJECT_PRINTED):
         return ""
-    years = _approved_years(Q(project=project.pk))
+    years = _approved_years(ProjectQuerySet.printing([project.pk]))
     if not years:
         return ""
     return _(
@@ -72,7 +72,7 @@ def unit_change_refusal(unit: Unit) -> str:
     stored = Unit.objects.filter(pk=unit.pk).values_list("name", flat=True).first()
     if stored is None or stored == unit.name:
         return ""
-    years = _approved_years(Q(project__implementing_unit=unit.pk) | Q(project__competent_department=unit.pk))
+    years = _approved_years(UnitQuerySet.printing([unit.pk]))
     if not years:
         return ""
     return _(
