@@ -57,7 +57,7 @@ run: venv sysdeps-run
 	@echo "  perfeval demo: http://127.0.0.1:$(PORT)/"
 	@echo "  accounts (password: demo): preparer (填报人), reviewer (审核人), admin (财政管理员)"
 	@echo
-	DEBUG=1 $(BIN)/python manage.py db_worker --queue-name '*' >>var/worker.log 2>&1 & \
+	DEBUG=1 $(BIN)/python manage.py worker --queue-name '*' >>var/worker.log 2>&1 & \
 	trap 'kill $$!' EXIT; DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Production (see docs/deployment.md): settings from the environment, DEBUG off; refuses an unsafe configuration
@@ -68,7 +68,7 @@ serve: venv sysdeps-run
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v 0
-	LOG_REQUESTS=1 $(BIN)/python manage.py db_worker --queue-name '*' & \
+	LOG_REQUESTS=1 $(BIN)/python manage.py worker --queue-name '*' & \
 	trap 'kill $$!' EXIT; LOG_REQUESTS=1 PORT=$(PORT) $(BIN)/gunicorn -c perfeval/gunicorn.conf.py perfeval.wsgi
 
 test: venv sysdeps-test

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import access, workflow
+from . import access, schema, workflow
 from .models import Project, ScoringRules, SelfAssessment, Unit
 from .refusals import Refused
 
@@ -247,7 +247,7 @@ class ReviewForm(forms.Form):
     review_opinion = forms.CharField(
         label=_("审核意见"),
         required=False,
-        max_length=4000,
+        max_length=schema.MAX_COMMENT_LENGTH,
         help_text=_("随自评表存档的审核意见。"),
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         error_messages={"max_length": _("审核意见最多 %(limit_value)d 个字（现在 %(show_value)d 个）。")},
@@ -255,7 +255,7 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(
         label=_("处理说明 / 退回意见"),
         required=False,
-        max_length=4000,
+        max_length=schema.MAX_COMMENT_LENGTH,
         help_text=_("告诉填报单位需要修改什么；退回修改时必须填写。"),
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         error_messages={"max_length": _("处理说明最多 %(limit_value)d 个字（现在 %(show_value)d 个）。")},
@@ -274,7 +274,7 @@ class ReopenForm(forms.Form):
     )
     comment = forms.CharField(
         label=_("重新打开的理由"),
-        max_length=4000,
+        max_length=schema.MAX_COMMENT_LENGTH,
         help_text=_("写明为什么要重新打开这份已审核的自评表；理由会记入状态记录。"),
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         error_messages={"required": _("重新打开已审核的自评表必须填写理由。")},

@@ -281,6 +281,10 @@ def parse_document(data, limits: Limits = COMMAND) -> list[ParsedAssessment]:
         seen.add(key)
         _parse_funding(reader, a, item)
         _parse_indicators(reader, a, item)
+        try:
+            validation.form_text_within_limit(vars(a), a.indicators)
+        except validation.Invalid as refused:
+            reader.problem(a.label, refused.message)
         parsed.append(a)
     if reader.problems:
         raise ImportRefused(reader.problems)

@@ -7,6 +7,7 @@ shown to people, never silently corrected.
 """
 
 import os
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.lookups import Exact
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -725,7 +727,14 @@ class PrintJob(models.Model):
     file = models.FileField(_("文件"), storage=PrintJobStorage(), upload_to="%Y/%m/", blank=True, max_length=300)
     error = models.TextField(_("错误"), blank=True)
     created_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    # Written when the worker takes the job and after every chunk: a running job whose worker was killed
+    # (power cut, SIGKILL) stops beating, and after STALE_AFTER it counts as interrupted.
+    heartbeat_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    # A chunk of the largest forms takes seconds (bench/limits_bench.py); ten minutes without one is a dead worker.
+    STALE_AFTER = timedelta(minutes=10)
+    INTERRUPTED = "interrupted"
 
     class Meta:
         verbose_name = _("批量打印")
@@ -744,5 +753,21 @@ class PrintJob(models.Model):
         return 100 if self.status == self.Status.DONE else (self.done * 100 // self.total if self.total else 0)
 
     @property
+    def is_stale(self) -> bool:
+        """Running, but its worker has not been heard from for STALE_AFTER: it died mid-way."""
+        if self.status != self.Status.RUNNING:
+            return False
+        last = self.heartbeat_at or self.created_at
+        return last is not None and timezone.now() - last > self.STALE_AFTER
+
+    @property
+    def is_interrupted(self) -> bool:
+        return (self.status == self.Status.FAILED and self.error == self.INTERRUPTED) or self.is_stale
+
+    @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
+        return self.status in (self.Status.DONE, self.Status.FAILED) or self.is_stale
+
+    @property
+    def can_restart(self) -> bool:
+        return self.status == self.Status.FAILED or self.is_stale

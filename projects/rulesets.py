@@ -116,6 +116,13 @@ def run_reevaluation(job_id: int) -> int:
         logger.exception("re-evaluation %s failed", job_id)
         Reevaluation.objects.filter(pk=job_id).update(status=Reevaluation.Status.FAILED, finished_at=timezone.now())
         return 0
+    except BaseException:
+        # The worker was stopped mid-way (projects' `worker` command): each chunk is its own transaction and
+        # re-evaluating is idempotent, so the job goes back in the queue and the next worker does it whole.
+        logger.warning("re-evaluation %s interrupted; queued again", job_id)
+        Reevaluation.objects.filter(pk=job_id).update(status=Reevaluation.Status.QUEUED)
+        run_reevaluation.enqueue(job_id)
+        raise
     Reevaluation.objects.filter(pk=job_id).update(
         status=Reevaluation.Status.DONE, done=done, total=max(total, done), finished_at=timezone.now()
     )

@@ -179,6 +179,15 @@ MAX_INDICATOR_ROWS = 200
 # at most. A real form's longest is a few hundred characters; the limit keeps a hostile file from filling the
 # database and the printed PDF with megabytes per cell.
 MAX_TEXT_LENGTH = 5000
+# A reviewer's opinion, a return comment, a reason to reopen: a note in the form's record, not a report.
+MAX_COMMENT_LENGTH = 4000
+# All the text of one form together (年度总体目标 and every indicator's text cells): about 25 printed pages.
+# The printed PDF takes ≈ 0.06 s a page (bench/limits_bench.py), so the largest form a clerk may save prints
+# in under 2 s in the web request; the longest real form holds about 3,000 characters.
+MAX_FORM_TEXT = 30000
+# The header's free text that counts toward MAX_FORM_TEXT (the indicators' text cells count too: TEXT_KINDS).
+FORM_TEXT_FIELDS = ("goal_expected", "goal_actual")
+TEXT_KINDS = ("line", "text", "short")
 
 # ---------------------------------------------------------------------------------------------------------
 # Where a finding points: a typed path, spelt as a dotted string

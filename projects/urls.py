@@ -29,6 +29,7 @@ urlpatterns = [
     path("print/", printing.batch, name="print_batch"),
     path("print/jobs/<int:pk>/", printing.job, name="print_job"),
     path("print/jobs/<int:pk>/download/", printing.job_download, name="print_job_download"),
+    path("print/jobs/<int:pk>/restart/", printing.job_restart, name="print_job_restart"),
     # 汇总表 and the workbooks.
     path("reports/summary/", reports.summary, name="reports_summary"),
     path("reports/summary.xlsx", reports.summary_xlsx, name="reports_summary_xlsx"),

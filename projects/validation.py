@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -213,3 +214,25 @@ def whole_number(value: object) -> int | None:
     if not (text.isascii() and text.isdigit()) or len(text) > 18:
         return None
     return int(text)
+
+
+def form_text_length(header: Mapping[str, object], rows: Iterable[Mapping[str, object]]) -> int:
+    """How many characters of text one form holds: its goals and every indicator's text cells."""
+    fields = [field.name for field in schema.INDICATOR_FIELDS if field.kind in schema.TEXT_KINDS]
+    texts = [header.get(name) for name in schema.FORM_TEXT_FIELDS]
+    texts += [row.get(name) for row in rows for name in fields]
+    return sum(len(text) for text in texts if isinstance(text, str))
+
+
+def form_text_within_limit(header: Mapping[str, object], rows: Iterable[Mapping[str, object]]) -> None:
+    """A form holds at most schema.MAX_FORM_TEXT characters of text, so that its page and its PDF stay quick."""
+    length = form_text_length(header, rows)
+    if length > schema.MAX_FORM_TEXT:
+        raise Invalid(
+            _(
+                "整份自评表的文字共 %(n)s 个字，超过了一份表最多 %(max)s 个字（约 25 页）的限制。"
+                "请精简年度总体目标、绩效指标或偏差原因的文字，详细材料可作为佐证材料上传。"
+            )
+            % {"n": length, "max": schema.MAX_FORM_TEXT},
+            "form_text",
+        )

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import access, evaluation, validation
+from . import access, evaluation, schema, validation
 from .access import Person
 from .models import SelfAssessment, StatusChange
 from .refusals import Refused
@@ -105,6 +105,7 @@ def _review_fields(assessment: SelfAssessment, review_score: object, review_opin
             changed.append("review_score")
     if review_opinion is not _UNCHANGED:
         opinion = str(review_opinion or "").strip()
+        _within_comment_limit(opinion, _("审核意见"), "review_opinion")
         if opinion != assessment.review_opinion:
             assessment.review_opinion = opinion
             changed.append("review_opinion")
@@ -147,6 +148,7 @@ def _transition(
     review: tuple[object, object] | None = None,
 ) -> SelfAssessment:
     sources, target = TRANSITIONS[action]
+    _within_comment_limit(comment, _("处理说明"))
     with transaction.atomic():
         assessment = access.get_assessment(user, pk, for_update=True)
         # Role first: someone the role does not cover learns nothing about the form's state.
@@ -185,6 +187,16 @@ def _transition(
         )
         _log_on_commit(assessment, action, old, target, user)
         return assessment
+
+
+def _within_comment_limit(text: str, what: str, field: str = "comment") -> None:
+    if len(text) > schema.MAX_COMMENT_LENGTH:
+        raise TransitionRefused(
+            _("%(what)s最多 %(max)s 个字（现在 %(n)s 个）。")
+            % {"what": what, "max": schema.MAX_COMMENT_LENGTH, "n": len(text)},
+            code=TransitionRefused.INVALID,
+            field=field,
+        )
 
 
 def _required(comment: str | None, message: str) -> str:

@@ -861,3 +861,16 @@ def test_free_text_has_the_limit_of_every_entry_path(assessment, preparer):
     assert f"最多 {schema.MAX_TEXT_LENGTH} 个字" in str(editor.header.errors["goal_actual"])
     ok = AssessmentEditor(assessment, post_data(assessment, goal_actual="很" * schema.MAX_TEXT_LENGTH))
     assert ok.is_valid(), ok.input_errors()
+
+
+def test_the_whole_form_has_the_text_limit_of_every_entry_path(assessment):
+    from projects import schema
+
+    long = "很" * schema.MAX_TEXT_LENGTH
+    data = post_data(assessment, goal_expected=long, goal_actual=long)
+    for _ in range(4):
+        add_row(data, level1="output", level2="quantity", name="指标", weight="1", deviation="因" * 5000)
+    editor = AssessmentEditor(assessment, data)
+    assert not editor.is_valid()
+    [error] = editor.input_errors()
+    assert f"超过了一份表最多 {schema.MAX_FORM_TEXT} 个字" in error.message

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from projects import interchange, schema
+from projects import interchange, schema, validation
 from projects.models import Indicator, Project, SelfAssessment, Unit
 
 
@@ -366,3 +366,24 @@ def test_the_command_refuses_a_file_over_its_limit_before_reading_it(db, tmp_pat
     path.write_bytes(b" " * (1024 * 1024 + 1))
     with pytest.raises(CommandError, match="文件大小超过 1 MB 的上限"):
         call_command("import_assessments", str(path))
+
+
+def test_a_form_with_more_text_than_a_form_may_hold_is_refused_and_at_the_limit_is_read(db, one_form):
+    form = one_form["assessments"][0]
+    form["goal_expected"] = form["goal_actual"] = ""
+    for row in form["indicators"]:
+        row.update(name="", target="", actual="", deviation="")
+    rows = form["indicators"]
+    share = schema.MAX_FORM_TEXT // len(rows)
+    for row in rows:
+        row["deviation"] = "因" * share
+    rows[0]["name"] = "名" * (schema.MAX_FORM_TEXT - share * len(rows))
+    assert validation.form_text_length(form, rows) == schema.MAX_FORM_TEXT
+    assert len(interchange.parse_document(one_form)) == 1
+    form["goal_actual"] = "实"
+    assert problems_of(one_form) == [
+        f"第 1 份（区域人才服务经费，2022 年度）：整份自评表的文字共 {schema.MAX_FORM_TEXT + 1} 个字，"
+        f"超过了一份表最多 {schema.MAX_FORM_TEXT} 个字（约 25 页）的限制。"
+        "请精简年度总体目标、绩效指标或偏差原因的文字，详细材料可作为佐证材料上传。"
+    ]
+    assert not SelfAssessment.objects.exists()

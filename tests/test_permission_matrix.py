@@ -368,6 +368,19 @@ CASES += [
             other_reviewer=(404, 404),
         ),
     ),
+    # The job is finished: its requester is told it needs no restart (back to the job, 302), nobody else sees it.
+    Case(
+        "print_job_restart",
+        method="POST",
+        kwargs=job_of,
+        expect=by_role(
+            preparer=(302, 404),
+            reviewer=(404, 404),
+            admin_user=(404, 404),
+            outsider=(404, 302),
+            other_reviewer=(404, 404),
+        ),
+    ),
 ]
 
 CASES += [

@@ -173,3 +173,37 @@ def test_the_batch_page_lists_the_users_recent_jobs(client_for, preparer, review
     AssessmentFactory(project=ProjectFactory(implementing_unit=unit))
     jobs = list(client_for(preparer).get(reverse("print_batch")).context["jobs"])
     assert [(job.year, job.total) for job in jobs] == [(2023, 12)]
+
+
+# --- a time limit for a PDF made in the request (projects.printing.limits) ----------------------------------
+
+
+def test_a_pdf_in_the_request_is_laid_out_within_the_time_limit(client_for, assessment, preparer, settings):
+    settings.PERFEVAL_PDF_TIME_LIMIT = 120
+    response = client_for(preparer).get(reverse("assessment_pdf", args=[assessment.pk]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert "区域人才服务经费" in squeeze(" ".join(pages_text(response.content)))
+
+
+def test_past_the_time_limit_the_render_stops_and_the_page_says_what_to_do(client_for, assessment, preparer, settings):
+    from projects.printing import batch
+
+    settings.PERFEVAL_PDF_TIME_LIMIT = 120
+    client = client_for(preparer)
+    assert client.get(reverse("assessment_pdf", args=[assessment.pk])).status_code == 200  # workers are up
+    pool = batch.request_pool.get(2)
+    settings.PERFEVAL_PDF_TIME_LIMIT = 0.001
+    response = client.get(reverse("assessment_pdf", args=[assessment.pk]))
+    assert response.status_code == 503
+    assert "PDF 没有在 0.001 秒内生成完" in response.content.decode() and "批量打印" in response.content.decode()
+    assert batch.request_pool.get(2) is not pool  # the stopped render's processes were ended
+    settings.PERFEVAL_PDF_TIME_LIMIT = 120
+    assert client.get(reverse("assessment_pdf", args=[assessment.pk])).status_code == 200
+
+
+def test_a_small_batch_too_slow_for_the_request_goes_to_the_worker(client_for, unit, preparer, settings):
+    forms_of(unit, 2)
+    settings.PERFEVAL_PDF_TIME_LIMIT = 0.001
+    response = client_for(preparer).post(reverse("print_batch"), {"unit": unit.pk, "year": 2023, "statuses": ["draft"]})
+    job = PrintJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("print_job", args=[job.pk])

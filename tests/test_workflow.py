@@ -83,6 +83,22 @@ def test_return_needs_a_comment(assessment, preparer, reviewer):
     assert StatusChange.objects.filter(assessment=assessment).count() == 1
 
 
+def test_comments_and_opinions_have_the_limit_of_the_review_page(assessment, preparer, reviewer):
+    from projects import schema
+
+    workflow.submit(preparer, assessment.pk)
+    too_long = "改" * (schema.MAX_COMMENT_LENGTH + 1)
+    with pytest.raises(Refused, match=f"处理说明最多 {schema.MAX_COMMENT_LENGTH} 个字") as refused:
+        workflow.return_for_changes(reviewer, assessment.pk, comment=too_long)
+    assert (refused.value.code, refused.value.field) == (Refused.INVALID, "comment")
+    with pytest.raises(Refused, match="审核意见最多") as refused:
+        workflow.approve(reviewer, assessment.pk, review_opinion=too_long)
+    assert refused.value.field == "review_opinion"
+    assert refresh(assessment).status == Status.SUBMITTED
+    at_limit = workflow.return_for_changes(reviewer, assessment.pk, comment=too_long[1:])
+    assert at_limit.status == Status.RETURNED
+
+
 def test_return_then_fix_and_resubmit(assessment, preparer, reviewer):
     workflow.submit(preparer, assessment.pk)
     returned = workflow.return_for_changes(reviewer, assessment.pk, comment="  请补充佐证材料。 ")

@@ -263,6 +263,9 @@ PERFEVAL_PDF_FONT_CACHE = Path(os.environ.get("PERFEVAL_PDF_FONT_CACHE", BASE_DI
 PERFEVAL_PRINT_ROOT = Path(os.environ.get("PERFEVAL_PRINT_ROOT", BASE_DIR / "var" / "print-jobs"))
 # Worker processes rendering a batch; empty means one per core this process may use.
 PERFEVAL_PDF_WORKERS = int(os.environ["PERFEVAL_PDF_WORKERS"]) if os.environ.get("PERFEVAL_PDF_WORKERS") else None
+# Seconds a PDF may take in a web request (projects.printing.limits), well inside gunicorn's WEB_TIMEOUT; 0 renders
+# in the web process itself, without a limit.
+PERFEVAL_PDF_TIME_LIMIT = float(os.environ.get("PERFEVAL_PDF_TIME_LIMIT", "20"))
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,8 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
 # Batch printing runs inside the request or test that asks for it.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# PDFs in the test process itself (the tests of projects.printing.limits switch the limit on).
+PERFEVAL_PDF_TIME_LIMIT = 0
 
 SECURE_SSL_REDIRECT = False
 # The suite does not run collectstatic: the files are served as they are (as under DEBUG).

@@ -367,6 +367,13 @@ class AssessmentEditor:
         # Both are validated so that every error shows at once, not the first form's only.
         header_ok = self.header.is_valid()
         rows_ok = self.indicators.is_valid()
+        if header_ok and rows_ok:
+            live = [form.cleaned_data for form in self.indicators.forms if not self.indicators.is_deleted(form)]
+            try:
+                validation.form_text_within_limit(self.header.cleaned_data, live)
+            except validation.Invalid as refused:
+                self.header.add_error(None, refused.message)
+                return False
         return header_ok and rows_ok
 
     @property

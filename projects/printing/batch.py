@@ -48,47 +48,78 @@ def pdf_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
-_pool: ProcessPoolExecutor | None = None
-_pool_size = 0
-_pool_lock = threading.Lock()
-
-
-def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """A process pool kept for the life of this process (the task worker), warmed once.
+class WorkerPool:
+    """A process pool kept for the life of this process, created and warmed on first use.
 
     forkserver, not fork: the web and task processes hold threads and database connections that a forked child
     must not inherit; the fork server preloads WeasyPrint so that a new worker starts in a fraction of a second.
     """
-    global _pool, _pool_size
-    with _pool_lock:
-        if _pool is None or _pool_size != workers:
-            if _pool is not None:
-                _pool.shutdown(wait=False, cancel_futures=True)
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["weasyprint"])
-            worker_settings = {name: getattr(settings, name) for name in WORKER_SETTINGS if hasattr(settings, name)}
-            _pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=context, initializer=worker.init, initargs=(worker_settings,)
-            )
-            _pool_size = workers
-        return _pool
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, workers: int) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None or self._size != workers:
+                if self._pool is not None:
+                    self._pool.shutdown(wait=False, cancel_futures=True)
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(["weasyprint"])
+                worker_settings = {name: getattr(settings, name) for name in WORKER_SETTINGS if hasattr(settings, name)}
+                self._pool = ProcessPoolExecutor(
+                    max_workers=workers, mp_context=context, initializer=worker.init, initargs=(worker_settings,)
+                )
+                self._size = workers
+            return self._pool
+
+    def discard(self, pool: ProcessPoolExecutor, *, kill: bool = False) -> None:
+        """Stop using `pool` (its workers died, or must: `kill` ends them mid-render); the next get() starts anew."""
+        with self._lock:
+            if self._pool is pool:
+                self._pool = None
+        if kill:
+            kill_workers(pool)
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self, *, kill: bool = False) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            if kill:
+                kill_workers(pool)
+            pool.shutdown(wait=not kill, cancel_futures=True)
 
 
-def discard_pool(pool: ProcessPoolExecutor):
-    global _pool
-    with _pool_lock:
-        if _pool is pool:
-            _pool = None
-    pool.shutdown(wait=False, cancel_futures=True)
+def kill_workers(pool: ProcessPoolExecutor) -> None:
+    """End the pool's worker processes now, mid-render if need be (a render cannot be interrupted otherwise)."""
+    kill = getattr(pool, "kill_workers", None)  # Python 3.14
+    if kill is not None:
+        kill()
+        return
+    for process in list((pool._processes or {}).values()):
+        if process.is_alive():
+            process.kill()
+
+
+# Batches in the task worker; single PDFs within a time limit in the web process (projects.printing.timed).
+batch_pool = WorkerPool()
+request_pool = WorkerPool()
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    return batch_pool.get(workers)
+
+
+def discard_pool(pool: ProcessPoolExecutor, *, kill: bool = False):
+    batch_pool.discard(pool, kill=kill)
 
 
 @atexit.register
 def shutdown_pool():
-    global _pool
-    with _pool_lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=True, cancel_futures=True)
+    batch_pool.shutdown()
+    request_pool.shutdown(kill=True)
 
 
 def _chunks(items: Sequence, size: int):
@@ -119,13 +150,16 @@ def render_batch(
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
     chunk_size: int = CHUNK_SIZE,
+    render: Callable[[str, str], object] = html_to_pdf,
 ) -> int:
     """The official PDFs of these forms (in this order) as one document, each form starting on a new page.
 
     The parent loads a chunk of forms (constant queries per chunk) and writes its HTML; worker processes turn
     the HTML into PDF files on disk; the files are merged in order with pypdf. At most workers + 1 chunks are
     in flight, so memory follows the chunk size and the number of workers, never the size of the batch.
-    `progress(done, total)` is called after each chunk. Returns the number of pages.
+    `progress(done, total)` is called after each chunk. `render(html, path)` renders a chunk when there is one
+    worker (in a web request: projects.printing.limits.html_to_pdf, within the time limit). Returns the number of
+    pages.
     """
     from pypdf import PdfWriter
 
@@ -141,7 +175,7 @@ def render_batch(
         paths = [str(Path(folder) / f"chunk-{i:05d}.pdf") for i in range(len(chunks))]
         if workers <= 1 or len(chunks) == 1:
             for chunk, path in zip(chunks, paths, strict=True):
-                html_to_pdf(_chunk_html(chunk, rules, title), path)
+                render(_chunk_html(chunk, rules, title), path)
                 done = _append(writer, path, done + len(chunk), len(pks), progress)
         else:
             pool = worker_pool(workers)
@@ -158,6 +192,12 @@ def render_batch(
             except BrokenProcessPool:
                 # A worker died (killed, out of memory): this batch fails, the next one gets a fresh pool.
                 discard_pool(pool)
+                raise
+            except Exception:
+                raise
+            except BaseException:
+                # Stopped (SIGTERM, Ctrl-C): the children must not go on rendering a batch nobody will collect.
+                discard_pool(pool, kill=True)
                 raise
             finally:
                 for future in pending.values():

@@ -141,7 +141,12 @@ def html_to_pdf(html: str, target=None):
     return renderer().write_pdf(html, target)
 
 
-def render_assessment(assessment: SelfAssessment) -> bytes:
-    """The official PDF of one form (already fetched through projects.access)."""
+def assessment_html(assessment: SelfAssessment) -> str:
+    """The official HTML of one form (already fetched through projects.access), ready for WeasyPrint."""
     form = forms_queryset(SelfAssessment.objects.filter(pk=assessment.pk)).get()
-    return html_to_pdf(official_html([form], Rulebook()))
+    return official_html([form], Rulebook())
+
+
+def render_assessment(assessment: SelfAssessment) -> bytes:
+    """The official PDF of one form, rendered in this process (in a web request: projects.printing.limits)."""
+    return html_to_pdf(assessment_html(assessment))

@@ -1,8 +1,9 @@
 """Background work: batch printing (批量打印) through Django's tasks framework.
 
-settings.TASKS stores tasks in the database (django_tasks_db); `manage.py db_worker` runs them (`make run`
-starts one). A batch is a PrintJob row: the request records what to print, the task renders it in chunks
-(projects.printing.batch.render_batch) and writes its progress to the row, which the page polls.
+settings.TASKS stores tasks in the database (django_tasks_db); `manage.py worker` runs them (`make run` starts
+one; it is db_worker, except that it stops a running task at SIGTERM). A batch is a PrintJob row: the request
+records what to print, the task renders it in chunks (projects.printing.batch.render_batch) and writes its progress
+to the row, which the page polls.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +26,7 @@ from django.utils.translation import gettext as _
 from .. import access
 from ..models import PrintJob, Unit
 from ..refusals import Refused
-from . import batch
+from . import batch, limits
 
 logger = logging.getLogger(__name__)
 
@@ -83,10 +85,15 @@ def request_batch(user, unit: Unit, year: int, statuses) -> BatchRequest:
     title = batch.batch_title(len(ids), year, unit.name)
     if len(ids) <= INLINE_LIMIT:
         buffer = io.BytesIO()
-        # In the web process: one process renders (no pool), the request holds at most INLINE_LIMIT forms.
-        batch.render_batch(ids, buffer, title=title, workers=1)
-        return BatchRequest(pdf=buffer.getvalue(), filename=batch_filename(unit, year))
+        # In the request, within the time limit; past it the same batch goes to the worker instead.
+        try:
+            batch.render_batch(ids, buffer, title=title, workers=1, render=limits.html_to_pdf)
+        except limits.TooSlow:
+            logger.warning("batch of %s forms too slow for a request; queued", len(ids))
+        else:
+            return BatchRequest(pdf=buffer.getvalue(), filename=batch_filename(unit, year))
     purge_old_jobs()
+    fail_interrupted()
     with transaction.atomic():
         # The person's own row, locked: two batch requests at once cannot both pass the count.
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
@@ -101,6 +108,31 @@ def request_batch(user, unit: Unit, year: int, statuses) -> BatchRequest:
         # Enqueued once the row is committed, or the worker could look for a job that does not exist yet.
         transaction.on_commit(lambda: run_print_job.enqueue(job.pk))
     return BatchRequest(job=job)
+
+
+class NotRestartable(Refused):
+    code = "not_restartable"
+
+    def __init__(self) -> None:
+        super().__init__(_("这个批量打印任务没有失败或中断，不需要重新生成。"), field="job")
+
+
+def restart(user, job: PrintJob) -> BatchRequest:
+    """Print again what a failed or interrupted batch asked for, with the requester's permissions of now."""
+    fail_interrupted()
+    job.refresh_from_db()
+    if not job.can_restart:
+        raise NotRestartable()
+    return request_batch(user, job.unit, job.year, job.statuses)
+
+
+def fail_interrupted(now=None) -> int:
+    """Mark as interrupted every running batch whose worker has stopped beating (killed, machine down)."""
+    cutoff = (now or timezone.now()) - PrintJob.STALE_AFTER
+    stale = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, created_at__lt=cutoff)
+    return PrintJob.objects.filter(stale, status=PrintJob.Status.RUNNING).update(
+        status=PrintJob.Status.FAILED, error=PrintJob.INTERRUPTED, finished_at=now or timezone.now()
+    )
 
 
 def purge_old_jobs(now=None) -> int:
@@ -119,7 +151,9 @@ def purge_old_jobs(now=None) -> int:
 def run_print_job(job_id: int) -> int:
     """Render a PrintJob; returns the number of pages. The forms are selected again now, with the
     requester's permissions of now: a form moved out of their reach since the request is not printed."""
-    claimed = PrintJob.objects.filter(pk=job_id, status=PrintJob.Status.QUEUED).update(status=PrintJob.Status.RUNNING)
+    claimed = PrintJob.objects.filter(pk=job_id, status=PrintJob.Status.QUEUED).update(
+        status=PrintJob.Status.RUNNING, heartbeat_at=timezone.now()
+    )
     if not claimed:
         return 0  # already taken (a task delivered twice) or removed
     job = PrintJob.objects.select_related("requested_by", "unit").get(pk=job_id)
@@ -130,7 +164,7 @@ def run_print_job(job_id: int) -> int:
         PrintJob.objects.filter(pk=job_id).update(total=len(ids), done=0)
 
         def progress(done, total):
-            PrintJob.objects.filter(pk=job_id).update(done=done, total=total)
+            PrintJob.objects.filter(pk=job_id).update(done=done, total=total, heartbeat_at=timezone.now())
 
         with tempfile.TemporaryFile(suffix=".pdf") as stream:
             pages = batch.render_batch(
@@ -154,6 +188,12 @@ def run_print_job(job_id: int) -> int:
         logger.exception("batch print %s failed", job_id)
         _fail(job_id, "error")
         return 0
+    except BaseException:
+        # The worker was stopped (SIGTERM, Ctrl-C: projects' `worker` command): the rendering children are gone
+        # (batch.render_batch), the job says so and can be started again.
+        logger.warning("batch print %s interrupted", job_id)
+        _fail(job_id, PrintJob.INTERRUPTED)
+        raise
 
 
 def _fail(job_id: int, reason: str):

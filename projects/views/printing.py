@@ -5,17 +5,17 @@ call (projects.printing), then the response. A batch covers only access.visible_
 them, only forms access.visible_assessments allows; a batch job is its requester's alone.
 """
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import access
 from ..forms import BatchPrintForm
 from ..models import PrintJob, SelfAssessment
-from ..printing import tasks
-from ..printing.render import render_assessment
+from ..printing import limits, tasks
 
 RECENT_JOBS = 10
 
@@ -32,7 +32,10 @@ def pdf_response(content: bytes, filename: str) -> HttpResponse:
 @require_GET
 def assessment_pdf(request, pk):
     assessment = access.get_assessment(request.user, pk)
-    content = render_assessment(assessment)
+    try:
+        content = limits.assessment_pdf(assessment)
+    except limits.TooSlow as refused:
+        return render(request, "pdf/too_slow.html", {"assessment": assessment, "message": refused.message}, status=503)
     filename = f"{assessment.project.name}_{assessment.year}_绩效自评表.pdf"
     return pdf_response(content, filename)
 
@@ -81,6 +84,20 @@ def job(request, pk):
     print_job = _own_job(request, pk)
     template = "pdf/job.html#job-status" if request.headers.get("HX-Request") else "pdf/job.html"
     return render(request, template, {"job": print_job})
+
+
+@login_required
+@require_POST
+def job_restart(request, pk):
+    print_job = _own_job(request, pk)
+    try:
+        result = tasks.restart(request.user, print_job)
+    except (tasks.NotRestartable, tasks.NothingToPrint, tasks.TooManyJobs) as refused:
+        messages.error(request, refused.message)
+        return redirect("print_job", pk=print_job.pk)
+    if result.pdf is not None:
+        return pdf_response(result.pdf, result.filename)
+    return redirect("print_job", pk=result.job.pk)
 
 
 @login_required
