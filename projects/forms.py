@@ -4,13 +4,14 @@ a year's 评分规则, the review page, imports and batch printing."""
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import access, schema, workflow
-from .models import Project, ScoringRules, SelfAssessment, Unit
+from . import access, directory, schema, workflow
+from .models import Membership, Project, ScoringRules, SelfAssessment, Unit
 from .refusals import Refused
 
 # ---------------------------------------------------------------------------------------------------------
@@ -335,3 +336,62 @@ class BatchPrintForm(forms.Form):
         years = access.visible_assessments(user).order_by("-year").values_list("year", flat=True).distinct()
         self.fields["year"].choices = [(year, _("%(year)s 年度") % {"year": year}) for year in years]
         self.fields["unit"].label_from_instance = lambda unit: f"{unit.name}（{unit.get_kind_display()}）"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 单位与账号 (projects.directory)
+
+
+class UnitForm(forms.ModelForm):
+    class Meta:
+        model = Unit
+        fields = ["name", "kind", "parent"]
+        widgets = {
+            "name": forms.TextInput(attrs={"class": "form-control"}),
+            "kind": forms.Select(attrs={"class": "form-select"}),
+            "parent": forms.Select(attrs={"class": "form-select"}),
+        }
+        error_messages = {"name": {"unique": _("已有同名的单位。")}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        departments = Unit.objects.filter(kind=Unit.Kind.DEPARTMENT)
+        if self.instance.pk:
+            departments = departments.exclude(pk=self.instance.pk)
+        self.fields["parent"].queryset = departments
+        self.fields["parent"].help_text = _("实施单位必须选择；主管部门和财政单位不选。")
+
+
+class MemberForm(forms.Form):
+    username = forms.CharField(
+        label=_("账号"), max_length=150, widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"})
+    )
+    role = forms.ChoiceField(
+        label=_("角色"), choices=Membership.Role.choices, widget=forms.Select(attrs={"class": "form-select"})
+    )
+
+    def clean_username(self):
+        username = self.cleaned_data["username"].strip()
+        account = directory.managed_accounts().filter(username=username).first()
+        if account is None:
+            raise forms.ValidationError(_("没有账号“%(name)s”，请先在“账号”页面新建。") % {"name": username})
+        self.account = account
+        return username
+
+
+class AccountForm(forms.ModelForm):
+    class Meta:
+        model = get_user_model()
+        fields = ["username", "first_name", "email"]
+        labels = {"first_name": _("姓名"), "email": _("电子邮箱")}
+        widgets = {
+            "username": forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+            "first_name": forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+            "email": forms.EmailInput(attrs={"class": "form-control", "autocomplete": "off"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = True
+        self.fields["email"].required = True
+        self.fields["email"].help_text = _("设置密码的链接发到这个邮箱；管理员不经手密码。")

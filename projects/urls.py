@@ -3,12 +3,23 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import assessments, attachments, excel, health, printing, reports, review, rules, uploads
+from .views import assessments, attachments, directory, excel, health, printing, reports, review, rules, uploads
 
 urlpatterns = [
     # Sign in and out; the home page lists the forms of the user's units.
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # A new account's first password, through the link of the e-mail projects.directory sends.
+    path(
+        "password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(template_name="registration/set_password.html"),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="registration/set_password_done.html"),
+        name="password_reset_complete",
+    ),
     path("", assessments.dashboard, name="dashboard"),
     # For a load balancer or monitoring: the process answers and reaches its database.
     path("healthz", health.healthz, name="healthz"),
@@ -52,6 +63,12 @@ urlpatterns = [
         name="attachment_delete",
     ),
     # 评分规则 of each 评价年度: the 财政 administrator's settings.
+    # 单位与账号: the 财政 administrator's directory.
+    path("directory/units/", directory.units, name="directory_units"),
+    path("directory/units/<int:pk>/", directory.unit, name="directory_unit"),
+    path("directory/units/<int:pk>/roles/<int:membership_pk>/revoke/", directory.revoke, name="directory_revoke"),
+    path("directory/accounts/", directory.accounts, name="directory_accounts"),
+    path("directory/accounts/<int:pk>/", directory.account_action, name="directory_account_action"),
     path("settings/scoring/", rules.scoring_rules, name="scoring_rules"),
     path("settings/scoring/<int:year>/", rules.scoring_rules_year, name="scoring_rules_year"),
     path("settings/scoring/<int:year>/progress/", rules.reevaluation_progress, name="reevaluation_progress"),

@@ -421,6 +421,81 @@ CASES += [
     ),
 ]
 
+
+def unit_of(world, form):
+    return {"pk": form.project.implementing_unit_id}
+
+
+def role_of(world, form):
+    """The unit's preparer's role in it (the own unit's for OWN)."""
+    membership = form.project.implementing_unit.memberships.get(role="preparer")
+    return {"pk": membership.unit_id, "membership_pk": membership.pk}
+
+
+def account_of(world, form):
+    return {"pk": form.project.implementing_unit.memberships.get(role="preparer").user_id}
+
+
+def reset_link(world, form):
+    return {"uidb64": "MQ", "token": "set-password"}
+
+
+ONLY_FINANCE = by_role(
+    preparer=same(403), reviewer=same(403), admin_user=same(200), outsider=same(403), other_reviewer=same(403)
+)
+
+
+def finance_answers(code):
+    return by_role(
+        preparer=same(403), reviewer=same(403), admin_user=same(code), outsider=same(403), other_reviewer=same(403)
+    )
+
+
+CASES += [
+    # --- 单位与账号: the 财政 administrator's directory; everybody else 403 --------------------------------
+    Case("directory_units", per_form=False, kwargs=nothing, expect=ONLY_FINANCE),
+    Case("directory_units", method="POST", per_form=False, kwargs=nothing, expect=finance_answers(400)),
+    Case("directory_unit", kwargs=unit_of, expect=ONLY_FINANCE),
+    Case(
+        "directory_unit",
+        method="POST",
+        kwargs=unit_of,
+        data=lambda w, f: {"action": "grant"},
+        expect=finance_answers(400),
+    ),
+    Case("directory_revoke", method="POST", kwargs=role_of, expect=finance_answers(302)),
+    Case("directory_accounts", per_form=False, kwargs=nothing, expect=ONLY_FINANCE),
+    Case("directory_accounts", method="POST", per_form=False, kwargs=nothing, expect=finance_answers(400)),
+    Case("directory_account_action", method="POST", kwargs=account_of, expect=finance_answers(302)),
+    # A new account's 设置密码 link: public (the token is the key); a wrong token says the link is not valid.
+    Case(
+        "password_reset_confirm",
+        per_form=False,
+        kwargs=reset_link,
+        expect=by_role(
+            preparer=same(200),
+            reviewer=same(200),
+            admin_user=same(200),
+            outsider=same(200),
+            other_reviewer=same(200),
+            anonymous=same(200),
+        ),
+    ),
+    Case(
+        "password_reset_complete",
+        per_form=False,
+        kwargs=nothing,
+        expect=by_role(
+            preparer=same(200),
+            reviewer=same(200),
+            admin_user=same(200),
+            outsider=same(200),
+            other_reviewer=same(200),
+            anonymous=same(200),
+        ),
+    ),
+]
+
 # Routes of the app that are deliberately not in the table, with the reason.
 NOT_IN_MATRIX: dict[str, str] = {}
 

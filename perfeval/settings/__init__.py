@@ -65,7 +65,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else ""
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "perfeval.admin_site.SuperuserAdminConfig",  # django.contrib.admin, for superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -266,6 +266,26 @@ PERFEVAL_PDF_WORKERS = int(os.environ["PERFEVAL_PDF_WORKERS"]) if os.environ.get
 # Seconds a PDF may take in a web request (projects.printing.limits), well inside gunicorn's WEB_TIMEOUT; 0 renders
 # in the web process itself, without a limit.
 PERFEVAL_PDF_TIME_LIMIT = float(os.environ.get("PERFEVAL_PDF_TIME_LIMIT", "20"))
+
+# E-mail (a new account's 设置密码 link, projects.directory): SMTP from the environment; the console under DEBUG.
+if os.environ.get("EMAIL_HOST") or not DEBUG:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ.get("EMAIL_HOST", "localhost"),
+                "port": int(os.environ.get("EMAIL_PORT", "25")),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": os.environ.get("EMAIL_USE_TLS", "") == "1",
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "perfeval@localhost")
+# A 设置密码 link is good for three days (Django's password reset token).
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 LOGGING = {
     "version": 1,

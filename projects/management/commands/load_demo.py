@@ -2,7 +2,6 @@ import json
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -46,18 +45,15 @@ class Command(BaseCommand):
         finance, _ = Unit.objects.get_or_create(name=FINANCE, defaults={"kind": Unit.Kind.FINANCE})
 
         users = {}
-        for username, name, unit_obj, role, staff in [
-            ("preparer", "填报人（演示）", unit, Membership.Role.PREPARER, False),
-            ("reviewer", "审核人（演示）", department, Membership.Role.REVIEWER, False),
-            ("admin", "财政管理员（演示）", finance, Membership.Role.ADMIN, True),
+        for username, name, unit_obj, role in [
+            ("preparer", "填报人（演示）", unit, Membership.Role.PREPARER),
+            ("reviewer", "审核人（演示）", department, Membership.Role.REVIEWER),
+            ("admin", "财政管理员（演示）", finance, Membership.Role.ADMIN),
         ]:
-            # The 财政 administrator is staff, not a superuser: a superuser would pass every unit's
-            # preparer and reviewer checks, and the 财政 role watches and reopens, it does not decide.
-            user, created = User.objects.get_or_create(
-                username=username, defaults={"first_name": name, "is_staff": staff}
-            )
-            if staff:
-                user.groups.add(self._finance_group())
+            # The 财政 administrator is neither staff nor a superuser: a superuser would pass every unit's
+            # preparer and reviewer checks, and the 财政 role watches, reopens and manages the directory on the
+            # product's pages (projects.directory); it does not decide, and the Django admin is not its tool.
+            user, created = User.objects.get_or_create(username=username, defaults={"first_name": name})
             if created:
                 user.set_password(PASSWORD)
                 user.save()
@@ -78,16 +74,6 @@ class Command(BaseCommand):
                 f"已载入 {len(imported)} 份演示自评表；账号 preparer / reviewer / admin，密码 {PASSWORD}"
             )
         )
-
-    def _finance_group(self):
-        """The product's models and user accounts (view, add, change), for the Django admin; never groups or
-        permissions, which would let the role grant itself more (see projects.admin.AccountAdmin)."""
-        group, _ = Group.objects.get_or_create(name="财政管理员")
-        accounts = Permission.objects.filter(
-            content_type__app_label="auth", codename__in=["view_user", "add_user", "change_user"]
-        )
-        group.permissions.set([*Permission.objects.filter(content_type__app_label="projects"), *accounts])
-        return group
 
     def _move(self, assessment, steps, users, now):
         status = assessment.status
