@@ -359,6 +359,7 @@ class UnitForm(forms.ModelForm):
         if self.instance.pk:
             departments = departments.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = departments
+        self.fields["parent"].empty_label = _("（无）")
         self.fields["parent"].help_text = _("实施单位必须选择；主管部门和财政单位不选。")
 
 
