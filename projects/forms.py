@@ -396,3 +396,107 @@ class AccountForm(forms.ModelForm):
         self.fields["first_name"].required = True
         self.fields["email"].required = True
         self.fields["email"].help_text = _("设置密码的链接发到这个邮箱；管理员不经手密码。")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 自评任务 (projects.campaign)
+
+STATE_CHOICES = [
+    ("not_started", _("未开始")),
+    *((s.value, s.label) for s in SelfAssessment.Status),
+]
+
+
+class DeadlineForm(forms.Form):
+    submission_deadline = forms.DateField(
+        label=_("单位报送截止日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("请填写日期，如 2023-05-15。")},
+    )
+    review_deadline = forms.DateField(
+        label=_("主管部门审核截止日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("请填写日期，如 2023-05-31。")},
+    )
+    reminder_days = forms.CharField(
+        label=_("提前提醒天数"),
+        max_length=40,
+        required=False,
+        help_text=_("截止前几天发提醒邮件，用逗号分隔，如 7,1；逾期后每天提醒。"),
+        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "numeric"}),
+    )
+    reason = forms.CharField(
+        label=_("调整原因"),
+        max_length=schema.MAX_COMMENT_LENGTH,
+        required=False,
+        help_text=_("调整已定的截止日期时必填，会记录在案。"),
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}),
+    )
+
+    def clean_reminder_days(self):
+        text = self.cleaned_data["reminder_days"].replace("，", ",").strip()
+        if not text:
+            return []
+        days = []
+        for part in text.split(","):
+            number = part.strip()
+            if not number.isdigit() or not 0 < int(number) <= 60:
+                raise forms.ValidationError(_("“%(value)s”不是 1 到 60 之间的天数。") % {"value": number})
+            days.append(int(number))
+        return days
+
+
+class TaskImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("任务清单文件"),
+        help_text=_("用模板填写的 .xlsx，或 perfeval.tasks/1 格式的 JSON。"),
+        error_messages={"required": _("请选择要导入的文件。"), "empty": _("文件是空的。")},
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx,.json,application/json"}),
+    )
+
+
+class CancelTaskForm(forms.Form):
+    reason = forms.CharField(
+        label=_("取消原因"),
+        max_length=schema.MAX_COMMENT_LENGTH,
+        error_messages={"required": _("请填写取消原因。")},
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+
+
+class TaskFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("项目名称或编码"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "type": "search"}),
+    )
+    department = forms.ModelChoiceField(
+        label=_("主管部门"),
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label=_("全部主管部门"),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    unit = forms.ModelChoiceField(
+        label=_("实施单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label=_("全部单位"),
+        widget=forms.HiddenInput,
+    )
+    state = forms.ChoiceField(
+        label=_("自评表状态"),
+        choices=[("", _("全部状态")), *STATE_CHOICES, ("cancelled", _("已取消的任务"))],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    key = forms.BooleanField(label=_("只看重点"), required=False)
+    overdue = forms.BooleanField(label=_("只看逾期"), required=False)
+
+    def __init__(self, *args, departments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments.order_by("name")
+        self.fields["unit"].queryset = Unit.objects.exclude(kind=Unit.Kind.FINANCE)

@@ -771,3 +771,137 @@ class PrintJob(models.Model):
     @property
     def can_restart(self) -> bool:
         return self.status == self.Status.FAILED or self.is_stale
+
+
+# --- the annual self-evaluation campaign (projects.campaign) ------------------------------------------------
+
+
+class Campaign(models.Model):
+    """One 评价年度's 自评工作: the deadlines the 财政 bureau set and when reminders go out."""
+
+    year = models.PositiveSmallIntegerField(
+        _("评价年度"), unique=True, validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    submission_deadline = models.DateField(_("单位报送截止日期"), null=True, blank=True)
+    review_deadline = models.DateField(_("主管部门审核截止日期"), null=True, blank=True)
+    # Days before the submission deadline on which preparers with open tasks are reminded.
+    reminder_days = models.JSONField(_("提前提醒天数"), default=list, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    history = HistoricalRecords()
+
+    DEFAULT_REMINDER_DAYS = (7, 1)
+
+    class Meta:
+        verbose_name = _("自评工作")
+        verbose_name_plural = _("自评工作")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(submission_deadline__isnull=True)
+                | Q(review_deadline__isnull=True)
+                | Q(review_deadline__gte=F("submission_deadline")),
+                name="campaign_review_after_submission",
+                violation_error_message=_("审核截止日期不能早于单位报送截止日期。"),
+            ),
+        ]
+
+    def __str__(self):
+        return str(_("%(year)s 年度自评工作") % {"year": self.year})
+
+
+class DeadlineChange(models.Model):
+    """A deadline set or moved, with who, when and why (a changed deadline needs a reason)."""
+
+    class Which(models.TextChoices):
+        SUBMISSION = "submission", _("单位报送截止日期")
+        REVIEW = "review", _("主管部门审核截止日期")
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("自评工作"), on_delete=models.CASCADE, related_name="deadline_changes"
+    )
+    which = models.CharField(_("截止日期"), max_length=20, choices=Which.choices)
+    old_date = models.DateField(_("原日期"), null=True, blank=True)
+    new_date = models.DateField(_("新日期"), null=True, blank=True)
+    reason = models.TextField(_("调整原因"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("截止日期调整")
+        verbose_name_plural = _("截止日期调整")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_which_display()}: {self.old_date} → {self.new_date}"
+
+
+class EvaluationTask(models.Model):
+    """A 自评任务: one project × year that must be self-evaluated by its 实施单位.
+
+    The form of the task is the project's form of that year (one per project and year): nothing to keep in step.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("进行中")
+        CANCELLED = "cancelled", _("已取消")
+
+    project = models.ForeignKey(Project, verbose_name=_("项目"), on_delete=models.PROTECT, related_name="tasks")
+    year = models.PositiveSmallIntegerField(
+        _("评价年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    key = models.BooleanField(_("重点"), default=False)
+    status = models.CharField(_("任务状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    initial_budget = _amount(_("年初预算数（万元）"))
+    annual_budget = _amount(_("全年预算数（万元）"))
+    cancel_reason = models.TextField(_("取消原因"), blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("下达人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("下达时间"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("自评任务")
+        verbose_name_plural = _("自评任务")
+        ordering = ["-year", "project__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "year"], name="task_one_per_project_year"),
+            _nonneg("initial_budget", "task_initial_budget_nonnegative"),
+            _nonneg("annual_budget", "task_annual_budget_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(status="open") | ~Q(cancel_reason=""),
+                name="task_cancelled_has_reason",
+                violation_error_message=_("取消自评任务必须说明原因。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "status"], name="task_year_status_idx")]
+
+    def __str__(self):
+        return f"{self.project.name}（{self.year}）"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class Reminder(models.Model):
+    """A reminder mail sent to one person on one day (send_reminders mails each person at most once a day)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("收件人"), on_delete=models.CASCADE, related_name="+"
+    )
+    sent_on = models.DateField(_("日期"))
+    subject = models.CharField(_("主题"), max_length=200)
+    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("提醒邮件")
+        verbose_name_plural = _("提醒邮件")
+        ordering = ["-sent_on", "user_id"]
+        constraints = [models.UniqueConstraint(fields=["user", "sent_on"], name="reminder_once_per_day")]
+
+    def __str__(self):
+        return f"{self.user} · {self.sent_on}"

@@ -3,7 +3,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import assessments, attachments, directory, excel, health, printing, reports, review, rules, uploads
+from .views import (
+    assessments,
+    attachments,
+    campaign,
+    directory,
+    excel,
+    health,
+    printing,
+    reports,
+    review,
+    rules,
+    uploads,
+)
 
 urlpatterns = [
     # Sign in and out; the home page lists the forms of the user's units.
@@ -69,6 +81,18 @@ urlpatterns = [
     path("directory/units/<int:pk>/roles/<int:membership_pk>/revoke/", directory.revoke, name="directory_revoke"),
     path("directory/accounts/", directory.accounts, name="directory_accounts"),
     path("directory/accounts/<int:pk>/", directory.account_action, name="directory_account_action"),
+    # 自评任务: the 财政 administrator issues the year's tasks and deadlines; everyone follows the progress.
+    path("campaign/", campaign.home, name="campaign_home"),
+    path("campaign/template.xlsx", campaign.template, name="campaign_template"),
+    path("campaign/<int:year>/", campaign.tasks, name="campaign_tasks"),
+    path("campaign/<int:year>/import/", campaign.import_tasks, name="campaign_import"),
+    path("campaign/<int:year>/from-projects/", campaign.from_projects, name="campaign_from_projects"),
+    path("campaign/<int:year>/deadlines/", campaign.deadlines, name="campaign_deadlines"),
+    path("campaign/<int:year>/board/", campaign.board, name="campaign_board"),
+    path("campaign/<int:year>/board.xlsx", campaign.board_xlsx, name="campaign_board_xlsx"),
+    path("campaign/tasks/<int:pk>/cancel/", campaign.cancel, name="campaign_task_cancel"),
+    path("campaign/tasks/<int:pk>/restore/", campaign.restore, name="campaign_task_restore"),
+    path("campaign/tasks/<int:pk>/start/", campaign.start, name="campaign_task_start"),
     path("settings/scoring/", rules.scoring_rules, name="scoring_rules"),
     path("settings/scoring/<int:year>/", rules.scoring_rules_year, name="scoring_rules_year"),
     path("settings/scoring/<int:year>/progress/", rules.reevaluation_progress, name="reevaluation_progress"),

@@ -125,3 +125,13 @@ def complete_assessment(project=None, *, budget="100", executed="100", funding_s
 def stored_evaluation(assessment):
     """Store the evaluation of a form whose rows a test wrote directly (as every product write does)."""
     return evaluation.store(assessment, approving=assessment.status == SelfAssessment.Status.APPROVED)
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    """A 自评任务 of a project (projects.campaign)."""
+
+    class Meta:
+        model = "projects.EvaluationTask"
+
+    project = factory.SubFactory(ProjectFactory)
+    year = 2023

@@ -6,6 +6,9 @@ BEHIND_HTTPS_PROXY  on when a reverse proxy terminates HTTPS and sets X-Forwarde
 SECURE_HSTS_PRELOAD on to ask browsers to preload HTTPS for the host (off by default: a deliberate choice).
 DEBUG         on/off switch (never on in production).
 ALLOWED_HOSTS comma-separated host names.
+EMAIL_URL     outgoing mail as one URL: smtp://user:password@host:25, smtp+tls://… (STARTTLS) or smtps://…
+              (TLS); or EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS.
+PERFEVAL_BASE_URL  the address people open (https://perfeval.example.gov.cn): links in mails sent by commands.
 
 On/off switches take 1/0, true/false, yes/no or on/off (any case); blank means the default, anything else
 stops the start with the variable's name. The test suite runs on perfeval.settings.test (chosen by pytest).
@@ -267,8 +270,34 @@ PERFEVAL_PDF_WORKERS = int(os.environ["PERFEVAL_PDF_WORKERS"]) if os.environ.get
 # in the web process itself, without a limit.
 PERFEVAL_PDF_TIME_LIMIT = float(os.environ.get("PERFEVAL_PDF_TIME_LIMIT", "20"))
 
-# E-mail (a new account's 设置密码 link, projects.directory): SMTP from the environment; the console under DEBUG.
-if os.environ.get("EMAIL_HOST") or not DEBUG:
+
+# E-mail (a new account's 设置密码 link, projects.directory; reminders, projects.campaign): SMTP from the
+# environment (EMAIL_URL, or the EMAIL_HOST… variables); the console under DEBUG. The URL is read here with
+# urllib: the maintained parsers of it write the pre-6.0 EMAIL_* settings, not MAILERS.
+def smtp_options(url: str) -> dict:
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtp+tls", "smtps"):
+        raise ImproperlyConfigured(f"EMAIL_URL must start with smtp://, smtp+tls:// or smtps://, not {parts.scheme}://")
+    return {
+        "host": parts.hostname or "localhost",
+        "port": parts.port or (465 if parts.scheme == "smtps" else 25),
+        "username": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "use_tls": parts.scheme == "smtp+tls",
+        "use_ssl": parts.scheme == "smtps",
+    }
+
+
+if os.environ.get("EMAIL_URL"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": smtp_options(os.environ["EMAIL_URL"]),
+        }
+    }
+elif os.environ.get("EMAIL_HOST") or not DEBUG:
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
@@ -283,6 +312,7 @@ if os.environ.get("EMAIL_HOST") or not DEBUG:
     }
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+PERFEVAL_BASE_URL = os.environ.get("PERFEVAL_BASE_URL", "http://localhost:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "perfeval@localhost")
 # A 设置密码 link is good for three days (Django's password reset token).
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600

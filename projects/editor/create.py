@@ -98,3 +98,20 @@ def _new_project(user, unit: Unit | None, allowed: set[int], name: str, code: st
             _("“%(unit)s”已有名为“%(name)s”的项目。") % {"unit": unit.name, "name": project.name}
         ) from None
     return project
+
+
+def create_from_task(user, task, *, copy_previous=False) -> Created:
+    """The form of a 自评任务: its project and year, and the task's 年初 / 全年预算数 (万元) on the 年度资金总额 row."""
+    with transaction.atomic():
+        created = create_assessment(user, year=task.year, project=task.project, copy_previous=copy_previous)
+        assessment = created.assessment
+        if task.initial_budget is not None or task.annual_budget is not None:
+            # A form copied from last year keeps last year's unit; the task's amounts are 万元.
+            factor = 10000 if assessment.amount_unit == SelfAssessment.AmountUnit.YUAN else 1
+            line = assessment.funding_lines.get(source=schema.TOTAL)
+            line.initial_budget = None if task.initial_budget is None else task.initial_budget * factor
+            line.annual_budget = None if task.annual_budget is None else task.annual_budget * factor
+            stamp(line, user, timezone.now())
+            line.save()
+            evaluation.store(assessment)
+    return created

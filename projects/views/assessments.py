@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .. import access, attachments, evaluation, schema, validation, workflow
+from .. import access, attachments, campaign, evaluation, schema, validation, workflow
 from ..editor import create as editor_create
 from ..editor import page as editor_page
 from ..editor import save as editor_save
@@ -59,6 +59,8 @@ def dashboard(request):
             "filtered": any(wanted.get(k) for k in ("year", "status", "unit", "q")),
             "can_create": access.can_create(user),
             "inbox": workflow.inbox(user),
+            "todo": campaign.todo(user, campaign.today()),
+            "notices": campaign.notices(user),
         },
     )
 

@@ -1,4 +1,5 @@
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -6,8 +7,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from projects import evaluation, interchange
-from projects.models import Membership, SelfAssessment, StatusChange, Unit
+from projects import campaign, evaluation, interchange
+from projects.models import EvaluationTask, Membership, SelfAssessment, StatusChange, Unit
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "forms_2022.json"
 FINANCE = "上海市闵行区吴泾镇财政所"
@@ -69,10 +70,27 @@ class Command(BaseCommand):
                 self._move(assessment, ["submitted", "approved"], users, now)
             elif i < 7:
                 self._move(assessment, ["submitted"], users, now)
+        self._campaign(imported, users["admin"])
         self.stdout.write(
             self.style.SUCCESS(
                 f"已载入 {len(imported)} 份演示自评表；账号 preparer / reviewer / admin，密码 {PASSWORD}"
             )
+        )
+
+    def _campaign(self, imported, admin):
+        """自评任务 for the demo's projects: 2022's (the forms on file, no deadline known) and the next year's,
+        not started yet, due in two weeks: the preparer's to-do and the board have something to show."""
+        if not imported:
+            return
+        year = imported[0].year
+        today = campaign.today()
+        for task_year in (year, year + 1):
+            EvaluationTask.objects.bulk_create(
+                [EvaluationTask(project=a.project, year=task_year, created_by=admin) for a in imported],
+                ignore_conflicts=True,
+            )
+        campaign.set_deadlines(
+            admin, year + 1, submission=today + timedelta(days=14), review=today + timedelta(days=30)
         )
 
     def _move(self, assessment, steps, users, now):
