@@ -536,7 +536,7 @@ def board(
     on: datetime.date | None = None,
 ) -> Board:
     """Per department (or, for one department, per unit): tasks by the state of their form, done share and
-    overdue, counted in one grouped query (plus one for the totals)."""
+    overdue, counted in one grouped query."""
     on = on or today()
     campaign = campaign_for(year)
     tasks = board_tasks(user, year)
@@ -561,7 +561,15 @@ def board(
         _board_row(values[group], values[name], values)
         for values in tasks.values(group, name).annotate(**aggregates).order_by(name, group)
     ]
-    totals = _board_row(0, _("合计"), tasks.aggregate(**aggregates))
+    # Every task has one department and one unit: the rows partition the tasks, and their sums are the totals.
+    totals = BoardRow(
+        unit_id=0,
+        name=_("合计"),
+        counts={state: sum(row.counts[state] for row in rows) for state in STATES},
+        total=sum(row.total for row in rows),
+        overdue=sum(row.overdue for row in rows),
+        key=sum(row.key for row in rows),
+    )
     return Board(year=year, campaign=campaign, rows=rows, totals=totals, level=level, department=department)
 
 
