@@ -7,11 +7,15 @@ Every change is a function here, called by projects.views.directory, and each re
 - superuser and staff accounts are outside the directory: only a superuser manages them, in the Django admin;
 - a new account gets its password from the person it belongs to, through a 设置密码 e-mail (Django's password
   reset), never from the administrator, who therefore cannot sign in as the people it manages;
-- a unit whose name approved forms print is not renamed (projects.signals.unit_change_refusal).
+- a unit whose name approved forms print is not renamed (projects.signals.unit_change_refusal);
+- an account list (projects.accountlist) is imported all or nothing, by the same rules as one account at a time,
+  and never changes an existing account's name or e-mail.
 Unit and Membership keep their history (django-simple-history, with the acting user).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
@@ -20,7 +24,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from . import access, signals
+from . import access, accountlist, signals
+from .interchange import ImportRefused
 from .models import Membership, Unit
 from .refusals import Refused
 
@@ -78,15 +83,22 @@ def members(unit: Unit) -> QuerySet[Membership]:
     return unit.memberships.select_related("user").order_by("role", "user__username")
 
 
+def role_refusal(role: str, unit: Unit) -> str:
+    """Why `role` does not belong to this kind of unit, or "" (the one rule of grant and import_accounts)."""
+    if role == Role.ADMIN and unit.kind != Unit.Kind.FINANCE:
+        return _("“管理员”角色只属于财政单位。")
+    if role == Role.REVIEWER and unit.kind == Unit.Kind.IMPLEMENTING:
+        return _("审核人属于主管部门，请选择主管部门。")
+    if role == Role.PREPARER and unit.kind == Unit.Kind.FINANCE:
+        return _("财政单位不填报自评表，请选择实施单位或主管部门。")
+    return ""
+
+
 def grant(actor, account: User, unit: Unit, role: str) -> Membership:
     _require_manager(actor)
     _refuse_outside(actor, account)
-    if role == Role.ADMIN and unit.kind != Unit.Kind.FINANCE:
-        raise DirectoryRefused(_("“管理员”角色只属于财政单位。"), field="role")
-    if role == Role.REVIEWER and unit.kind == Unit.Kind.IMPLEMENTING:
-        raise DirectoryRefused(_("审核人属于主管部门，请选择主管部门。"), field="role")
-    if role == Role.PREPARER and unit.kind == Unit.Kind.FINANCE:
-        raise DirectoryRefused(_("财政单位不填报自评表，请选择实施单位或主管部门。"), field="role")
+    if reason := role_refusal(role, unit):
+        raise DirectoryRefused(reason, field="role")
     try:
         with transaction.atomic():
             membership = Membership.objects.create(user=account, unit=unit, role=role)
@@ -119,10 +131,16 @@ def accounts(query: str = "") -> QuerySet[User]:
 def create_account(actor, *, username: str, full_name: str, email: str, request) -> User:
     """A new account without a usable password; its owner sets one through the e-mail sent when it commits."""
     _require_manager(actor)
+    return _new_account(username=username, full_name=full_name, email=email, request=request)
+
+
+def _new_account(*, username: str, full_name: str, email: str, request) -> User:
     account = get_user_model()(username=username, first_name=full_name, email=email)
     account.set_unusable_password()
     account.save()
-    transaction.on_commit(lambda: send_password_mail(account, request))
+    if request is not None:
+        # After the commit: a rolled-back account must not have been mailed a link.
+        transaction.on_commit(lambda: send_password_mail(account, request))
     return account
 
 
@@ -163,3 +181,129 @@ def set_active(actor, account: User, active: bool) -> User:
     account.is_active = active
     account.save(update_fields=["is_active"])
     return account
+
+
+# --- an account list (projects.accountlist) ----------------------------------------------------------------
+
+
+@dataclass
+class ImportedAccounts:
+    created: int  # new accounts
+    granted: int  # roles added (a role the account held already is not counted)
+    existing: int  # accounts of the file that were there already
+
+
+def import_accounts(actor, rows: list[accountlist.AccountRow], *, request=None) -> ImportedAccounts:
+    """Create the new accounts of an account list and grant its roles, all or nothing; ImportRefused names every
+    row that cannot be written. `actor` None is the command line (manage.py import_users). The 设置密码 mail is
+    sent only with a `request`: its link is built from the request's host."""
+    if actor is not None:
+        _require_manager(actor)
+    try:
+        with transaction.atomic():
+            plan = _AccountPlan(actor, rows)
+            if plan.problems:
+                raise ImportRefused(plan.problems)
+            return plan.write(request)
+    except IntegrityError:
+        # Another administrator created one of the accounts, or granted one of the roles, since the check.
+        raise ImportRefused([_("导入时这些账号或角色正被他人修改，没有导入；请重新导入。")]) from None
+
+
+# Names per IN (...): SQLite bounds the variables of one statement, and a list may have 5,000 rows.
+_CHUNK = 500
+
+
+def _chunked(queryset, lookup: str, values) -> list:
+    values = sorted(values)
+    return [x for i in range(0, len(values), _CHUNK) for x in queryset.filter(**{lookup: values[i : i + _CHUNK]})]
+
+
+class _AccountPlan:
+    """An account list checked against the directory in memory (a few queries for any length), then written."""
+
+    def __init__(self, actor, rows: list[accountlist.AccountRow]):
+        self.rows = rows
+        self._found: list[tuple[int, str]] = []  # (row index, problem): listed in the file's order
+        self.units = {u.name: u for u in _chunked(Unit.objects.all(), "name__in", {r.unit for r in rows})}
+        self.accounts = {
+            a.username: a for a in _chunked(get_user_model().objects.all(), "username__in", {r.username for r in rows})
+        }
+        self.held = set(
+            _chunked(
+                Membership.objects.values_list("user_id", "unit_id", "role"),
+                "user_id__in",
+                {a.pk for a in self.accounts.values()},
+            )
+        )
+        # username -> {"index"/"where": its first row, "full_name": …, "email": …} of the accounts to create
+        self.new: dict[str, dict] = {}
+        self._check(actor)
+        self.problems = [problem for _index, problem in sorted(self._found, key=lambda found: found[0])]
+
+    def _problem(self, index: int, where: str, message: str) -> None:
+        self._found.append((index, f"{where}：{message}"))
+
+    def _check(self, actor) -> None:
+        for index, row in enumerate(self.rows):
+            unit = self.units.get(row.unit)
+            if unit is None:
+                self._problem(
+                    index,
+                    row.cell("unit"),
+                    _("系统中没有单位“%(name)s”（名称须完全一致），请先在“单位”页面新建") % {"name": row.unit},
+                )
+            elif reason := role_refusal(row.role, unit):
+                self._problem(index, row.cell("role"), reason)
+            account = self.accounts.get(row.username)
+            if account is None:
+                given = self.new.setdefault(
+                    row.username, {"index": index, "where": row.where, "full_name": "", "email": ""}
+                )
+                given["full_name"] = given["full_name"] or row.full_name
+                given["email"] = given["email"] or row.email
+                continue
+            try:
+                _refuse_outside(actor, account)
+            except DirectoryRefused as refused:
+                self._problem(index, row.cell("username"), refused.message)
+                continue
+            self._compare(index, row, "full_name", account.first_name, account.get_full_name())
+            self._compare(index, row, "email", account.email)
+        for username, given in self.new.items():
+            for field in ("full_name", "email"):
+                if not given[field]:
+                    self._problem(
+                        given["index"],
+                        f"{given['where']}的“{accountlist.LABELS[field]}”",
+                        _("“%(user)s”是新账号，必须填写%(what)s")
+                        % {"user": username, "what": accountlist.LABELS[field]},
+                    )
+
+    def _compare(self, index: int, row: accountlist.AccountRow, field: str, stored: str, *also: str) -> None:
+        """A cell of an existing account must say what the directory holds, or be blank: never overwritten."""
+        given = getattr(row, field)
+        if not given or any(accountlist.same_value(field, value, given) for value in (stored, *also)):
+            return
+        self._problem(
+            index,
+            row.cell(field),
+            _("与系统中账号“%(user)s”的%(what)s“%(stored)s”不一致；导入不修改已有账号，请改为一致或留空")
+            % {"user": row.username, "what": accountlist.LABELS[field], "stored": stored or _("（未填）")},
+        )
+
+    def write(self, request) -> ImportedAccounts:
+        existing = len(self.accounts)
+        for username, given in self.new.items():
+            self.accounts[username] = _new_account(
+                username=username, full_name=given["full_name"], email=given["email"], request=request
+            )
+        granted = 0
+        for row in self.rows:
+            account, unit = self.accounts[row.username], self.units[row.unit]
+            if (account.pk, unit.pk, row.role) in self.held:
+                continue  # held already: the file may list everyone, old and new
+            Membership.objects.create(user=account, unit=unit, role=row.role)
+            self.held.add((account.pk, unit.pk, row.role))
+            granted += 1
+        return ImportedAccounts(created=len(self.new), granted=granted, existing=existing)

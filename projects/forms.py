@@ -500,3 +500,12 @@ class TaskFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["department"].queryset = departments.order_by("name")
         self.fields["unit"].queryset = Unit.objects.exclude(kind=Unit.Kind.FINANCE)
+
+
+class AccountImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("账号清单文件"),
+        help_text=_("用模板填写的 .xlsx：每行一个账号在一个单位的一个角色。"),
+        error_messages={"required": _("请选择要导入的文件。"), "empty": _("文件是空的。")},
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".xlsx"}),
+    )

@@ -81,6 +81,8 @@ urlpatterns = [
     path("directory/units/<int:pk>/roles/<int:membership_pk>/revoke/", directory.revoke, name="directory_revoke"),
     path("directory/accounts/", directory.accounts, name="directory_accounts"),
     path("directory/accounts/<int:pk>/", directory.account_action, name="directory_account_action"),
+    path("directory/accounts/import/", directory.accounts_import, name="directory_accounts_import"),
+    path("directory/accounts/template.xlsx", directory.accounts_template, name="directory_accounts_template"),
     # 自评任务: the 财政 administrator issues the year's tasks and deadlines; everyone follows the progress.
     path("campaign/", campaign.home, name="campaign_home"),
     path("campaign/template.xlsx", campaign.template, name="campaign_template"),

@@ -482,6 +482,48 @@ CASES += [
     ),
 ]
 
+
+def task_of(world, form):
+    """The 自评任务 of the form's project and year."""
+    from projects.models import EvaluationTask
+
+    return {"pk": EvaluationTask.objects.get_or_create(project=form.project, year=form.year)[0].pk}
+
+
+WATCHERS = by_role(
+    preparer=same(403), reviewer=same(200), admin_user=same(200), outsider=same(403), other_reviewer=same(200)
+)
+
+CASES += [
+    # --- 自评任务: finance issues and adjusts; everyone follows its own units; the board is for finance and reviewers
+    Case("campaign_home", per_form=False, kwargs=nothing, expect=by_role(**{r: same(302) for r in ROLES[:-1]})),
+    Case("campaign_template", per_form=False, kwargs=nothing, expect=ONLY_FINANCE),
+    Case("campaign_tasks", per_form=False, kwargs=year_of, expect=EVERYONE),
+    Case("campaign_import", method="POST", per_form=False, kwargs=year_of, expect=finance_answers(400)),
+    Case("campaign_from_projects", method="POST", per_form=False, kwargs=year_of, expect=finance_answers(302)),
+    Case("campaign_deadlines", method="POST", per_form=False, kwargs=year_of, expect=finance_answers(302)),
+    Case("campaign_board", per_form=False, kwargs=year_of, expect=WATCHERS),
+    Case("campaign_board_xlsx", per_form=False, kwargs=year_of, expect=WATCHERS),
+    Case("campaign_task_cancel", method="POST", kwargs=task_of, expect=finance_answers(302)),
+    Case("campaign_task_restore", method="POST", kwargs=task_of, expect=finance_answers(302)),
+    # The world's forms exist already: the unit's preparer is told so (a redirect), and nothing is written.
+    Case(
+        "campaign_task_start",
+        method="POST",
+        kwargs=task_of,
+        expect=by_role(
+            preparer=(302, 404),
+            reviewer=(403, 404),
+            admin_user=(403, 403),
+            outsider=(404, 302),
+            other_reviewer=(404, 403),
+        ),
+    ),
+    # --- 单位与账号: importing accounts and roles
+    Case("directory_accounts_import", method="POST", per_form=False, kwargs=nothing, expect=finance_answers(400)),
+    Case("directory_accounts_template", per_form=False, kwargs=nothing, expect=ONLY_FINANCE),
+]
+
 # Routes of the app that are deliberately not in the table, with the reason.
 NOT_IN_MATRIX: dict[str, str] = {}
 

@@ -7,12 +7,15 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import directory
-from ..forms import AccountForm, MemberForm, UnitForm
+from .. import accountlist, directory
+from ..forms import AccountForm, AccountImportForm, MemberForm, UnitForm
+from ..interchange import ImportRefused
 from ..models import Membership, Unit
 from ..paging import page_of
 
@@ -126,14 +129,58 @@ def accounts(request):
             % {"user": account.username, "email": account.email},
         )
         return redirect("directory_accounts")
+    return _accounts_page(request, form=form, status=400 if form.is_bound else 200)
+
+
+def _accounts_page(request, *, form=None, import_form=None, problems=(), status=200):
     query = _query(request)
     page = page_of(directory.accounts(query), request.GET.get("page"), PER_PAGE)
-    return render(
-        request,
-        "directory/accounts.html",
-        {"page": page, "form": form, "query": query},
-        status=400 if form.is_bound else 200,
+    context = {
+        "page": page,
+        "form": AccountForm() if form is None else form,
+        "import_form": AccountImportForm() if import_form is None else import_form,
+        "problems": problems,
+        "query": query,
+    }
+    return render(request, "directory/accounts.html", context, status=status)
+
+
+@login_required
+@require_POST
+def accounts_import(request):
+    _manager(request)
+    form = AccountImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _accounts_page(request, import_form=form, status=400)
+    upload = form.cleaned_data["file"]
+    try:
+        rows = accountlist.read_workbook(upload, name=upload.name)
+        result = directory.import_accounts(request.user, rows, request=request)
+    except ImportRefused as refused:
+        return _accounts_page(request, import_form=form, problems=refused.problems, status=400)
+    except directory.DirectoryRefused as refused:
+        return _accounts_page(request, import_form=form, problems=[refused.message], status=400)
+    text = _("账号已导入：新建 %(created)s 个，已有 %(existing)s 个；添加角色 %(granted)s 个。") % {
+        "created": result.created,
+        "existing": result.existing,
+        "granted": result.granted,
+    }
+    if result.created:
+        text += _("设置密码的邮件已发到新账号的电子邮箱。")
+    messages.success(request, text)
+    return redirect("directory_accounts")
+
+
+@login_required
+@require_GET
+def accounts_template(request):
+    _manager(request)
+    response = HttpResponse(
+        accountlist.template_workbook(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+    response["Content-Disposition"] = content_disposition_header(True, "账号清单.xlsx")
+    return response
 
 
 @login_required
