@@ -22,6 +22,21 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # A new account's first password, through the link of the e-mail projects.directory sends.
+    # 忘记密码: Django's password reset, to the e-mail address of an active account that has a password.
+    path(
+        "password/reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="registration/password_reset.html",
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="registration/password_reset_done.html"),
+        name="password_reset_done",
+    ),
     path(
         "password/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(template_name="registration/set_password.html"),

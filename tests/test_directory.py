@@ -168,3 +168,24 @@ def test_an_account_is_deactivated_and_activated_again(office, preparer):
 def test_only_the_finance_administrator_sees_the_directory_in_the_navigation(client_for, admin_user, reviewer):
     assert reverse("directory_units") in client_for(admin_user).get(reverse("dashboard")).content.decode()
     assert reverse("directory_units") not in client_for(reviewer).get(reverse("dashboard")).content.decode()
+
+
+# --- 忘记密码 ----------------------------------------------------------------------------------------------
+
+
+def test_a_forgotten_password_is_reset_by_mail(client, preparer, mailoutbox):
+    preparer.email = "preparer@example.gov.cn"
+    preparer.save()
+    assert "忘记密码" in client.get(reverse("login")).content.decode()
+    response = client.post(reverse("password_reset"), {"email": "preparer@example.gov.cn"})
+    assert response.url == reverse("password_reset_done")
+    (mail,) = mailoutbox
+    assert mail.to == ["preparer@example.gov.cn"] and "重新设置密码" in mail.subject
+    link = next(line for line in mail.body.splitlines() if "/password/" in line)
+    form = client.get(link.split("testserver", 1)[1], follow=True)
+    assert form.status_code == 200 and "new_password1" in form.content.decode()
+
+
+def test_an_unknown_address_gets_no_mail_and_the_same_answer(client, preparer, mailoutbox):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.gov.cn"})
+    assert response.url == reverse("password_reset_done") and mailoutbox == []

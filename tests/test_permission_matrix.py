@@ -474,6 +474,10 @@ CASES += [
         kwargs=reset_link,
         expect=PUBLIC,
     ),
+    # 忘记密码: anyone may ask; the mail goes only to the address of an active account.
+    Case("password_reset", per_form=False, kwargs=nothing, expect=PUBLIC),
+    Case("password_reset", method="POST", per_form=False, kwargs=nothing, expect=PUBLIC),
+    Case("password_reset_done", per_form=False, kwargs=nothing, expect=PUBLIC),
     Case(
         "password_reset_complete",
         per_form=False,
