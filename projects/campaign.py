@@ -12,13 +12,15 @@
 from __future__ import annotations
 
 import datetime
+import logging
+import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Count, FilteredRelation, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -31,6 +33,7 @@ from .models import Campaign, DeadlineChange, EvaluationTask, Membership, Projec
 from .refusals import Refused
 from .tasklist import TaskList, TaskRow
 
+logger = logging.getLogger(__name__)
 Status = SelfAssessment.Status
 Role = Membership.Role
 NOT_STARTED = "not_started"
@@ -430,7 +433,7 @@ class TaskLine:
 
 
 def lines(tasks: Iterable[EvaluationTask], campaign: Campaign, on: datetime.date) -> list[TaskLine]:
-    """Tasks read through with_form(...).values-free annotations `form_status` and `form_pk`."""
+    """The tasks of task_list (annotated with their form's `form_status` and `form_pk`) with state and days left."""
     result = []
     for task in tasks:
         state = task.form_status or NOT_STARTED
@@ -446,8 +449,6 @@ def lines(tasks: Iterable[EvaluationTask], campaign: Campaign, on: datetime.date
 
 def task_list(user, year: int) -> QuerySet[EvaluationTask]:
     """The year's tasks the user may see with their form's state, for lists (sort and page in SQL)."""
-    from django.db.models import F
-
     return (
         with_form(visible_tasks(user), year)
         .select_related("project", "project__implementing_unit", "project__competent_department")
@@ -744,6 +745,7 @@ def _mail_worthy(user, on: datetime.date) -> list[Notice]:
 class Sent:
     mailed: int = 0
     skipped: int = 0  # already reminded today, or no e-mail address
+    failed: int = 0  # the mail server did not take the mail
     recipients: list[str] = field(default_factory=list)
 
 
@@ -782,6 +784,11 @@ def send_reminders(on: datetime.date | None = None, *, base_url: str | None = No
                     EmailMessage(subject, body, to=[user.email]).send()
             except IntegrityError:  # reminded already today (a second run of the timer)
                 sent.skipped += 1
+                continue
+            except (OSError, smtplib.SMTPException) as exc:
+                # The mail server refused or is down: nobody is marked reminded, the next run tries again.
+                logger.warning("reminder to %s not sent: %s", user.email, exc)
+                sent.failed += 1
                 continue
             sent.mailed += 1
             sent.recipients.append(user.email)

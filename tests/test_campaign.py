@@ -607,3 +607,12 @@ def test_campaign_progress_command(year_tasks, department):
     text = io.StringIO()
     call_command("campaign_progress", "--year", "2023", stdout=text)
     assert department.name in text.getvalue() and "合计" in text.getvalue()
+
+
+def test_a_mail_server_down_reminds_nobody_and_the_next_run_tries_again(mailed, mailoutbox):
+    import smtplib
+
+    with mock.patch("django.core.mail.EmailMessage.send", side_effect=smtplib.SMTPServerDisconnected("down")):
+        sent = campaign.send_reminders(datetime.date(2023, 5, 16))
+    assert (sent.mailed, sent.failed) == (0, 2)
+    assert campaign.send_reminders(datetime.date(2023, 5, 16)).mailed == 2

@@ -24,6 +24,10 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError(_("--date 应写成 2023-05-15 这样的日期。")) from None
         sent = campaign.send_reminders(on, base_url=base_url)
+        if sent.failed:
+            self.stderr.write(
+                _("%(n)s 封邮件未能发出（邮件服务器拒收或无法连接），下次运行时会重发。") % {"n": sent.failed}
+            )
         self.stdout.write(
             self.style.SUCCESS(
                 _("%(date)s：已发送 %(mailed)s 封提醒邮件，跳过 %(skipped)s 人（今天已提醒或没有电子邮箱）。")
