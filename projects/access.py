@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from .collation import Pinyin
 from .models import EDIT_REASON, Membership, Project, SelfAssessment, StatusChange, Unit
 
 Role = Membership.Role
@@ -155,7 +156,7 @@ def printable_forms(user: Person, unit: Unit, year: int, statuses: Sequence[str]
     qs = unit_forms(visible_assessments(user).filter(year=year), unit)
     if statuses:
         qs = qs.filter(status__in=list(statuses))
-    return qs.order_by("project__implementing_unit__name", "project__name", "pk")
+    return qs.order_by(Pinyin("project__implementing_unit__name"), Pinyin("project__name"), "pk")
 
 
 def printable_ids(user: Person, unit: Unit, year: int, statuses: Sequence[str] = ()) -> list[int]:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -17,5 +18,7 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (registers the approved-form lock)
+        from .collation import register
 
         post_migrate.connect(_store_missing_evaluations, sender=self)
+        connection_created.connect(register, dispatch_uid="perfeval-pinyin-collation")

@@ -29,6 +29,7 @@ from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history
 
 from . import access
+from .collation import Pinyin
 from .models import Campaign, DeadlineChange, EvaluationTask, Membership, Project, Reminder, SelfAssessment, Unit
 from .refusals import Refused
 from .tasklist import TaskList, TaskRow
@@ -473,7 +474,7 @@ def todo(user, on: datetime.date, limit: int = 50) -> list[TaskLine]:
             task_list(user, year)
             .filter(project__implementing_unit__in=units, status=EvaluationTask.Status.OPEN)
             .filter(Q(form__isnull=True) | Q(form__status__in=OWED_BY_UNIT))
-            .order_by("project__name", "pk")[:limit]
+            .order_by(Pinyin("project__name"), "pk")[:limit]
         )
         found += lines(tasks, campaign, on)
     found.sort(key=lambda line: (line.days if line.days is not None else 10**6, line.task.project.name))
@@ -560,7 +561,7 @@ def board(
         group, name, level = "project__implementing_unit", "project__implementing_unit__name", "unit"
     rows = [
         _board_row(values[group], values[name], values)
-        for values in tasks.values(group, name).annotate(**aggregates).order_by(name, group)
+        for values in tasks.values(group, name).annotate(**aggregates).order_by(Pinyin(name), group)
     ]
     # Every task has one department and one unit: the rows partition the tasks, and their sums are the totals.
     totals = BoardRow(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import access, directory, schema, workflow
+from .collation import Pinyin
 from .models import Membership, Project, ScoringRules, SelfAssessment, Unit
 from .refusals import Refused
 
@@ -73,12 +74,12 @@ class NewAssessmentForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        units = access.preparer_units(user).order_by("name")
+        units = access.preparer_units(user).order_by(Pinyin("name"))
         self.fields["unit"].queryset = units
         self.fields["project"].queryset = (
             Project.objects.filter(implementing_unit__in=units)
             .select_related("implementing_unit")
-            .order_by("implementing_unit__name", "name")
+            .order_by(Pinyin("implementing_unit__name"), Pinyin("name"))
         )
         self.fields["project"].label_from_instance = lambda p: f"{p.name}（{p.implementing_unit.name}）"
         self.fields["project"].error_messages["invalid_choice"] = _("所选项目不在您的单位中，请重新选择")
@@ -331,7 +332,7 @@ class BatchPrintForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = (
-            access.visible_units(user).exclude(kind=Unit.Kind.FINANCE).order_by("kind", "name")
+            access.visible_units(user).exclude(kind=Unit.Kind.FINANCE).order_by("kind", Pinyin("name"))
         )
         years = access.visible_assessments(user).order_by("-year").values_list("year", flat=True).distinct()
         self.fields["year"].choices = [(year, _("%(year)s 年度") % {"year": year}) for year in years]
@@ -498,7 +499,7 @@ class TaskFilterForm(forms.Form):
 
     def __init__(self, *args, departments, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].queryset = departments.order_by("name")
+        self.fields["department"].queryset = departments.order_by(Pinyin("name"))
         self.fields["unit"].queryset = Unit.objects.exclude(kind=Unit.Kind.FINANCE)
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from . import evaluation, schema, scoring, validation
+from .collation import Pinyin
 from .evaluation import Rulebook, evaluate_assessment
 from .models import FundingLine, Indicator, Project, SelfAssessment, Unit
 from .refusals import Refused
@@ -682,7 +683,7 @@ def export_assessments(assessments, rules: scoring.Rules | Rulebook | None = Non
             "project", "project__competent_department", "project__implementing_unit", "stored_evaluation"
         )
         .prefetch_related("funding_lines", "indicators")
-        .order_by("year", "project__name", "pk")
+        .order_by("year", Pinyin("project__name"), "pk")
     )
     out = []
     with translation.override("zh-hans"):

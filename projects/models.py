@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from . import schema, scoring
+from .collation import Pinyin
 
 # --- bulk writes meet the approved-form lock of projects.signals (.save() and .delete() meet it there) ---------
 
@@ -130,7 +131,7 @@ class Unit(models.Model):
     class Meta:
         verbose_name = _("单位")
         verbose_name_plural = _("单位")
-        ordering = ["name"]
+        ordering = [Pinyin("name")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind="implementing") | Q(parent__isnull=False),
@@ -189,7 +190,7 @@ class Project(models.Model):
     class Meta:
         verbose_name = _("项目")
         verbose_name_plural = _("项目")
-        ordering = ["name"]
+        ordering = [Pinyin("name")]
         constraints = [
             models.UniqueConstraint(fields=["implementing_unit", "name"], name="project_unique_name_per_unit"),
         ]
@@ -258,7 +259,7 @@ class SelfAssessment(models.Model):
     class Meta:
         verbose_name = _("绩效自评表")
         verbose_name_plural = _("绩效自评表")
-        ordering = ["-year", "project__name"]
+        ordering = ["-year", Pinyin("project__name")]
         constraints = [
             models.UniqueConstraint(fields=["project", "year"], name="assessment_one_per_project_year"),
             _nonneg("funding_weight", "assessment_funding_weight_nonnegative"),
@@ -866,7 +867,7 @@ class EvaluationTask(models.Model):
     class Meta:
         verbose_name = _("自评任务")
         verbose_name_plural = _("自评任务")
-        ordering = ["-year", "project__name"]
+        ordering = ["-year", Pinyin("project__name")]
         constraints = [
             models.UniqueConstraint(fields=["project", "year"], name="task_one_per_project_year"),
             _nonneg("initial_budget", "task_initial_budget_nonnegative"),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import access, evaluation, scoring
+from .collation import Pinyin
 from .models import SelfAssessment, Unit
 from .paging import page_of
 
@@ -272,8 +273,8 @@ def _position(field_name: str, values) -> Case:
 
 # What each column sorts on, in SQL; forms without a value (no 执行率, unfilled) stay at the end either way.
 ORDERING = {
-    "project": (F("project__name"),),
-    "unit": (F("project__implementing_unit__name"),),
+    "project": (Pinyin("project__name"),),
+    "unit": (Pinyin("project__implementing_unit__name"),),
     "budget": (F(_stored("budget_wan")),),
     "executed": (F(_stored("executed_wan")),),
     "rate": (F(_stored("execution_rate")),),
@@ -287,7 +288,7 @@ ORDERING = {
 
 def ordered(qs, sort: str, descending: bool):
     keys = [key.desc(nulls_last=True) if descending else key.asc(nulls_last=True) for key in ORDERING[sort]]
-    return qs.order_by(*keys, "project__name", "pk")
+    return qs.order_by(*keys, Pinyin("project__name"), "pk")
 
 
 ROW_RELATED = ("project", "project__implementing_unit", "project__competent_department", "stored_evaluation")
@@ -390,7 +391,9 @@ def _unit_lines(qs, filters: Filters) -> tuple[list[UnitLine], bool, bool]:
             filled=Count("pk", filter=filled),
             **{f"grade_{i}": Count("pk", filter=filled & Q(**{se("grade"): g})) for i, g in enumerate(GRADES)},
         )
-        .order_by("project__implementing_unit__name", "project__implementing_unit", "project__competent_department")
+        .order_by(
+            Pinyin("project__implementing_unit__name"), "project__implementing_unit", "project__competent_department"
+        )
     )
     by_department = filters.unit is None
     key = "project__competent_department" if by_department else "project__implementing_unit"
@@ -454,7 +457,7 @@ def _lowest_rates(qs) -> list[RatePoint]:
     with_rate = qs.filter(**{f"{rate}__isnull": False})
     return [
         RatePoint(project=name, unit=unit, rate=value)
-        for name, unit, value in with_rate.order_by(rate, "project__name", "pk").values_list(
+        for name, unit, value in with_rate.order_by(rate, Pinyin("project__name"), "pk").values_list(
             "project__name", "project__implementing_unit__name", rate
         )[:RATE_CHART_LIMIT]
     ]
@@ -474,7 +477,7 @@ def summary(user, filters: Filters, page: str | int | None = 1) -> Summary:
     points = _lowest_rates(qs)
     with_rate = totals.with_rate
     units, by_department, single_unit = _unit_lines(qs, filters)
-    unit_choices = list(access.visible_units(user).exclude(kind=Unit.Kind.FINANCE).order_by("kind", "name"))
+    unit_choices = list(access.visible_units(user).exclude(kind=Unit.Kind.FINANCE).order_by("kind", Pinyin("name")))
     return Summary(
         filters=filters,
         page=paged,

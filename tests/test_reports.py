@@ -235,7 +235,7 @@ def test_the_summary_downloads_as_xlsx_with_the_same_figures(client_for, reviewe
         "执行率",
     ]
     data = list(ws.iter_rows(min_row=4, max_row=6, values_only=True))
-    assert [row[1] for row in data] == ["丙项目", "乙项目", "甲项目"]
+    assert [row[1] for row in data] == ["丙项目", "甲项目", "乙项目"]  # pinyin order: bing, jia, yi
     assert data[0][6:11] == (50, 25, 0.5, 5, 95)  # numbers as numbers, 元 converted to 万元
     totals = [c.value for c in ws[7]]
     assert (totals[1], totals[6], totals[7]) == ("合计", 194.32, 145.33)

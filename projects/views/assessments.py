@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from .. import access, attachments, campaign, evaluation, schema, validation, workflow
+from ..collation import Pinyin
 from ..editor import create as editor_create
 from ..editor import page as editor_page
 from ..editor import save as editor_save
@@ -31,12 +32,12 @@ def dashboard(request):
     user = request.user
     visible = access.visible_assessments(user)
     years = list(visible.order_by("-year").values_list("year", flat=True).distinct())
-    units = access.visible_units(user).filter(projects__isnull=False).distinct().order_by("name")
+    units = access.visible_units(user).filter(projects__isnull=False).distinct().order_by(Pinyin("name"))
     filters = DashboardFilterForm(request.GET, years=years, units=units)
     filters.is_valid()  # an unknown value in one filter drops that filter only
     wanted = getattr(filters, "cleaned_data", {})
     qs = visible.select_related("project", "project__implementing_unit", "stored_evaluation").order_by(
-        "-year", "project__name", "pk"
+        "-year", Pinyin("project__name"), "pk"
     )
     if wanted.get("year"):
         qs = qs.filter(year=wanted["year"])

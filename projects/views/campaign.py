@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import access, campaign, tasklist
+from ..collation import Pinyin
 from ..editor import create as editor_create
 from ..editor import save as editor_save
 from ..excel import campaign as board_excel
@@ -78,7 +79,11 @@ def _tasks_page(request, year, *, import_form=None, deadline_form=None, problems
     wanted = getattr(filters, "cleaned_data", {})
     found = campaign.task_list(user, year)
     found = _filtered(found, wanted, current, today)
-    found = found.order_by("project__competent_department__name", "project__implementing_unit__name", "project__name")
+    found = found.order_by(
+        Pinyin("project__competent_department__name"),
+        Pinyin("project__implementing_unit__name"),
+        Pinyin("project__name"),
+    )
     page = page_of(found.order_by(*found.query.order_by, "pk"), request.GET.get("page"), PER_PAGE)
     runner = campaign.may_run(user)
     context = {

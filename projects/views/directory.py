@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .. import accountlist, directory
+from ..collation import Pinyin
 from ..forms import AccountForm, AccountImportForm, MemberForm, UnitForm
 from ..interchange import ImportRefused
 from ..models import Membership, Unit
@@ -45,7 +46,7 @@ def units(request):
             messages.success(request, _("已新建单位“%(name)s”。") % {"name": unit.name})
             return redirect("directory_unit", pk=unit.pk)
     query = _query(request)
-    found = directory.units().order_by("name", "pk")
+    found = directory.units().order_by(Pinyin("name"), "pk")
     if query:
         found = found.filter(name__icontains=query)
     page = page_of(found, request.GET.get("page"), PER_PAGE)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import access, reports, uploads, validation
+from ..collation import Pinyin
 from ..excel import layout, reader, writer
 from ..forms import ImportForm
 from ..interchange import ImportRefused
@@ -120,7 +121,7 @@ def _imported(request):
         access.visible_assessments(request.user)
         .filter(pk__in=ids)
         .select_related("project", "project__implementing_unit")
-        .order_by("project__name", "year")
+        .order_by(Pinyin("project__name"), "year")
     )
 
 

@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from projects import access
+from projects.collation import Pinyin
 from projects.models import SelfAssessment, Unit
 from projects.printing import batch, fonts, render
 
@@ -46,7 +47,9 @@ class Command(BaseCommand):
         if status:
             qs = qs.filter(status__in=status)
         ids = list(
-            qs.order_by("year", "project__implementing_unit__name", "project__name", "pk").values_list("pk", flat=True)
+            qs.order_by("year", Pinyin("project__implementing_unit__name"), Pinyin("project__name"), "pk").values_list(
+                "pk", flat=True
+            )
         )
         if not ids:
             raise CommandError("没有符合条件的自评表，未生成文件")
