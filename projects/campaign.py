@@ -30,6 +30,7 @@ from simple_history.utils import bulk_create_with_history
 
 from . import access
 from .collation import Pinyin
+from .interchange import ImportRefused
 from .models import Campaign, DeadlineChange, EvaluationTask, Membership, Project, Reminder, SelfAssessment, Unit
 from .refusals import Refused
 from .tasklist import TaskList, TaskRow
@@ -144,28 +145,35 @@ class Issued:
 def issue(actor, year: int, task_list: TaskList) -> Issued:
     """Write a task list, all or nothing: units, departments and projects are matched by name (and code) or
     created; an existing task of the year is updated (重点, amounts). ImportRefused names every bad row."""
-    from .interchange import ImportRefused
-
     _require_runner(actor)
     if task_list.year is not None and task_list.year != year:
         raise ImportRefused(
             [_("文件是 %(file)s 年度的任务清单，当前是 %(year)s 年度。") % {"file": task_list.year, "year": year}]
         )
-    with transaction.atomic():
-        plan = _Plan(year)
-        problems = plan.check(task_list.rows)
-        if problems:
-            raise ImportRefused(problems)
-        result = plan.write(access.signed_in(actor))
-        if task_list.submission_deadline or task_list.review_deadline:
-            current = campaign_for(year)
-            set_deadlines(
-                actor,
-                year,
-                submission=task_list.submission_deadline or current.submission_deadline,
-                review=task_list.review_deadline or current.review_deadline,
-                reason=_("随任务清单导入"),
-            )
+    try:
+        with transaction.atomic():
+            result = _issue(actor, year, task_list)
+    except IntegrityError:
+        # Another administrator created one of the same units, projects or tasks since the check.
+        raise ImportRefused([_("导入时另一位管理员正在下达相同的任务或单位，没有导入；请重新导入。")]) from None
+    return result
+
+
+def _issue(actor, year: int, task_list: TaskList) -> Issued:
+    plan = _Plan(year)
+    problems = plan.check(task_list.rows)
+    if problems:
+        raise ImportRefused(problems)
+    result = plan.write(access.signed_in(actor))
+    if task_list.submission_deadline or task_list.review_deadline:
+        current = campaign_for(year)
+        set_deadlines(
+            actor,
+            year,
+            submission=task_list.submission_deadline or current.submission_deadline,
+            review=task_list.review_deadline or current.review_deadline,
+            reason=_("随任务清单导入"),
+        )
     return result
 
 

@@ -616,3 +616,25 @@ def test_a_mail_server_down_reminds_nobody_and_the_next_run_tries_again(mailed, 
         sent = campaign.send_reminders(datetime.date(2023, 5, 16))
     assert (sent.mailed, sent.failed) == (0, 2)
     assert campaign.send_reminders(datetime.date(2023, 5, 16)).mailed == 2
+
+
+def test_a_list_whose_deadlines_are_reversed_is_refused_whole(admin_user, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    data = document(task(), submission_deadline="2023-05-31", review_deadline="2023-05-15")
+    with pytest.raises(campaign.CampaignRefused, match="不能早于"):
+        issue(admin_user, data)
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(CommandError, match="不能早于"):
+        call_command("import_tasks", str(path))
+    assert not EvaluationTask.objects.exists()
+
+
+def test_a_concurrent_import_of_the_same_unit_is_refused_not_a_crash(admin_user):
+    from django.db import IntegrityError
+
+    taken = mock.patch.object(campaign._Plan, "write", side_effect=IntegrityError("unit name taken"))
+    with taken, pytest.raises(ImportRefused, match="请重新导入"):
+        issue(admin_user, document(task()))

@@ -29,6 +29,8 @@ class Command(BaseCommand):
             result = campaign.issue(None, year, task_list)
         except interchange.ImportRefused as refused:
             raise CommandError(self._problems(refused.problems)) from None
+        except campaign.CampaignRefused as refused:
+            raise CommandError(refused.message) from None
         self.stdout.write(
             self.style.SUCCESS(
                 _("%(year)s 年度：新下达 %(created)s 项任务，更新 %(updated)s 项；")
