@@ -18,20 +18,13 @@ import sys
 import time
 from pathlib import Path
 
+from scale_bench import recreate  # the throwaway database, dropped and created again
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/perfeval_campaign_bench"
 YEAR = 2025
 DEPARTMENTS = 71
 UNITS_PER_DEPARTMENT = 5
-
-
-def recreate(url: str):
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def setup(url: str):

@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from . import interchange
-from .excel.reader import WorkbookRefused, open_workbook
+from .excel.reader import read_list
 from .interchange import ImportRefused
 from .models import Membership, Unit
 
@@ -74,27 +74,17 @@ def _role_names() -> dict[str, str]:
 
 def read_workbook(upload, *, name: str = "") -> list[AccountRow]:
     """The rows of the first sheet whose first row carries the headings, or ImportRefused naming every problem."""
-    workbook = open_workbook(upload, name=name)
     reader = interchange._Reader()
     problems = reader.problems
     rows: list[AccountRow] = []
-    try:
-        for ws in workbook.worksheets:
-            if ws.title == INSTRUCTIONS:
-                continue
-            if _read_sheet(ws, rows, reader):
-                break
-        else:
-            problems.append(
-                _("工作簿中没有找到账号表：第 1 行应为“%(headings)s”等列标题。")
-                % {"headings": "、".join(h for _n, h, _w in COLUMNS)}
-            )
-    except ImportRefused:
-        raise
-    except Exception as exc:  # openpyxl raises many types on a broken part
-        raise WorkbookRefused([_("文件已损坏，或不是有效的 Excel 工作簿（.xlsx），无法读取。")]) from exc
-    finally:
-        workbook.close()
+    read_list(
+        upload,
+        lambda ws: _read_sheet(ws, rows, reader),
+        name=name,
+        skip=INSTRUCTIONS,
+        not_found=_("工作簿中没有找到账号表：第 1 行应为“%(headings)s”等列标题。")
+        % {"headings": "、".join(h for _n, h, _w in COLUMNS)},
+    )
     if not rows and not problems:
         problems.append(_("账号表中没有账号。"))
     _check_together(rows, reader)

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from . import interchange
-from .excel.reader import WorkbookRefused, _decimal_of, open_workbook
+from .excel.reader import _decimal_of, read_list
 from .interchange import ImportRefused, Limits
 from .models import Project, Unit
 
@@ -186,27 +186,17 @@ def parse_document(data: object) -> TaskList:
 
 def read_workbook(upload, *, name: str = "") -> TaskList:
     """The rows of the template's sheet (the first sheet whose first row carries its headings)."""
-    workbook = open_workbook(upload, name=name)
     reader = interchange._Reader()
     problems = reader.problems
     rows: list[TaskRow] = []
-    try:
-        for ws in workbook.worksheets:
-            if ws.title == INSTRUCTIONS:
-                continue
-            if _read_sheet(ws, rows, reader):
-                break
-        else:
-            problems.append(
-                _("工作簿中没有找到自评任务表：第 1 行应为“%(headings)s”等列标题。")
-                % {"headings": "、".join(h for _n, h, _w in COLUMNS[:4])}
-            )
-    except ImportRefused:
-        raise
-    except Exception as exc:  # openpyxl raises many types on a broken part
-        raise WorkbookRefused([_("文件已损坏，或不是有效的 Excel 工作簿（.xlsx），无法读取。")]) from exc
-    finally:
-        workbook.close()
+    read_list(
+        upload,
+        lambda ws: _read_sheet(ws, rows, reader),
+        name=name,
+        skip=INSTRUCTIONS,
+        not_found=_("工作簿中没有找到自评任务表：第 1 行应为“%(headings)s”等列标题。")
+        % {"headings": "、".join(h for _n, h, _w in COLUMNS[:4])},
+    )
     if not rows and not problems:
         problems.append(_("自评任务表中没有任务。"))
     if problems:

@@ -835,3 +835,19 @@ def _short(value) -> str:
     else:
         text = str(value).strip()
     return text if len(text) <= 30 else text[:30] + "…"
+
+
+def read_list(upload, read_sheet, *, name: str = "", skip: str = "", not_found: str) -> None:
+    """Open an uploaded list (the task list, the account list) and give its sheets, `skip` (the instructions)
+    left out, to read_sheet(ws) until one returns True (it found its headings there); `not_found` is raised when
+    none does. A part broken inside the zip shows only while its rows are read: refused as a broken file."""
+    workbook = open_workbook(upload, name=name)
+    try:
+        if not any(read_sheet(ws) for ws in workbook.worksheets if ws.title != skip):
+            raise ImportRefused([not_found])
+    except ImportRefused:
+        raise
+    except Exception as exc:  # openpyxl raises many types on a broken part
+        raise WorkbookRefused([_("文件已损坏，或不是有效的 Excel 工作簿（.xlsx），无法读取。")]) from exc
+    finally:
+        workbook.close()
