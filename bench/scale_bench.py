@@ -112,10 +112,14 @@ def generate(forms: int):
             ]
         )
         statuses = ["draft"] * 3 + ["submitted"] * 2 + ["returned"] + ["approved"] * 4
+        chosen = [rng.choice(statuses) for _p in projects]
+        # Approved after their rows are written: an approved form's rows are locked (projects.signals).
         assessments = SelfAssessment.objects.bulk_create(
             [
-                SelfAssessment(project=p, year=YEAR, status=rng.choice(statuses), goal_expected="按计划完成。")
-                for p in projects
+                SelfAssessment(
+                    project=p, year=YEAR, status="submitted" if s == "approved" else s, goal_expected="按计划完成。"
+                )
+                for p, s in zip(projects, chosen, strict=True)
             ]
         )
         lines, rows = [], []
@@ -147,6 +151,8 @@ def generate(forms: int):
                 )
         FundingLine.objects.bulk_create(lines, batch_size=5000)
         Indicator.objects.bulk_create(rows, batch_size=5000)
+        approved = [a.pk for a, s in zip(assessments, chosen, strict=True) if s == "approved"]
+        SelfAssessment.objects.filter(pk__in=approved).update(status="approved")
     started = time.perf_counter()
     rules = evaluation.rules_row(YEAR)
     ids = [a.pk for a in assessments]

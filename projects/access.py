@@ -254,6 +254,14 @@ def review_queue(user: Person) -> QuerySet[SelfAssessment]:
     return qs.filter(Q(project__competent_department__in=units) | Q(project__implementing_unit__parent__in=units))
 
 
+def comparable_departments(user: Person) -> QuerySet[Unit]:
+    """The 主管部门 whose filed forms the user may compare side by side: a reviewer's own, all for 财政."""
+    qs = Unit.objects.filter(kind=Unit.Kind.DEPARTMENT)
+    if is_finance_admin(user):
+        return qs
+    return qs.filter(pk__in=unit_ids(user, Role.REVIEWER))
+
+
 def get_assessment(user: Person, pk: int | str, *, for_update: bool = False) -> SelfAssessment:
     """The form with this pk if the user may see it, else 404 (never its content)."""
     qs = visible_assessments(user).select_related(

@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 
-from . import scoring
+from . import scoring, triage
 from .models import FundingLine, Indicator, ScoringRules, SelfAssessment, StoredEvaluation, rules_from_snapshot
 
 Status = SelfAssessment.Status
@@ -179,6 +179,9 @@ class Figures:
     unfilled: bool
     budget_wan: Decimal | None
     executed_wan: Decimal | None
+    self_score_excess: Decimal
+    full_scores_low_execution: bool
+    unexplained_full_scores: int
 
     FIELDS = (
         "execution_rate",
@@ -191,6 +194,9 @@ class Figures:
         "unfilled",
         "budget_wan",
         "executed_wan",
+        "self_score_excess",
+        "full_scores_low_execution",
+        "unexplained_full_scores",
     )
 
 
@@ -207,6 +213,7 @@ def figures(assessment: SelfAssessment, rules: scoring.Rules, funding_lines=None
     result = checks.verdict(form, rules)
     unfilled = is_unfilled(form)
     total = scoring.total_row(form.funding)
+    flags = triage.form_flags(form, result)
     return Figures(
         execution_rate=result.execution_rate,
         funding_score=result.funding_score,
@@ -218,6 +225,9 @@ def figures(assessment: SelfAssessment, rules: scoring.Rules, funding_lines=None
         unfilled=unfilled,
         budget_wan=_wan(total.annual_budget, assessment.amount_unit) if total else None,
         executed_wan=_wan(total.executed, assessment.amount_unit) if total else None,
+        self_score_excess=flags.self_score_excess,
+        full_scores_low_execution=flags.full_scores_low_execution,
+        unexplained_full_scores=flags.unexplained_full_scores,
     )
 
 

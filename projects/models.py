@@ -626,6 +626,13 @@ class StoredEvaluation(models.Model):
     errors = models.PositiveIntegerField(_("错误数"), default=0)
     warnings = models.PositiveIntegerField(_("提示数"), default=0)
     unfilled = models.BooleanField(_("尚未填写"), default=True)
+    # The reviewer's triage flags (projects.triage): of the form alone, stored with its figures ...
+    self_score_excess = models.DecimalField(_("自评分高于建议得分"), max_digits=9, decimal_places=2, default=Decimal(0))
+    full_scores_low_execution = models.BooleanField(_("指标满分但执行率低"), default=False)
+    unexplained_full_scores = models.PositiveIntegerField(_("未达标却满分且无偏差原因的指标数"), default=0)
+    # ... and compared with the department's other filed forms of the year (projects.triage.refresh).
+    shared_deviations = models.PositiveIntegerField(_("偏差原因雷同的指标数"), default=0)
+    inconsistent_scores = models.PositiveIntegerField(_("同一指标评分不一的指标数"), default=0)
     # The 年度资金总额 row in 万元 (元 ÷ 10000 is exact at eight places: amounts carry four), so that sums
     # need no conversion.
     budget_wan = models.DecimalField(_("全年预算数（万元）"), max_digits=26, decimal_places=8, null=True)

@@ -57,6 +57,9 @@ urlpatterns = [
     path("assessments/<int:pk>/history/", review.assessment_history, name="assessment_history"),
     # 审核: the reviewer's queue, opinion, approval and return; the 财政 administrator's reopen.
     path("review/", review.queue, name="review_queue"),
+    path("review/batch/approve/", review.batch_approve, name="review_batch_approve"),
+    path("review/batch/return/", review.batch_return, name="review_batch_return"),
+    path("review/compare/", review.compare, name="review_compare"),
     path("review/<int:pk>/", review.detail, name="review_detail"),
     path("review/<int:pk>/approve/", review.approve, name="review_approve"),
     path("review/<int:pk>/return/", review.return_for_changes, name="review_return"),

@@ -13,6 +13,7 @@ is not in a state for it: 409), INVALID (the input is wrong: 400).
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import access, evaluation, schema, validation
+from . import access, evaluation, schema, triage, validation
 from .access import Person
 from .models import SelfAssessment, StatusChange
 from .refusals import Refused
@@ -50,6 +51,10 @@ ACTION_LABELS = {
     "reopen": gettext_lazy("重新打开"),
     "review": gettext_lazy("记录审核得分和审核意见"),
 }
+
+# The transitions that file a form or take it out of the filed set: the department's cross-form triage
+# flags (projects.triage.refresh) compare a form with those filed beside it.
+FILED_SET_CHANGES = frozenset({"submit", "return", "reopen"})
 
 _UNCHANGED = object()
 
@@ -182,6 +187,8 @@ def _transition(
         _save(assessment, user, fields, ACTION_LABELS[action])
         # Approval freezes the evaluation with the year's rules of now; reopening scores it by today's rules.
         evaluation.store(assessment, approving=target == Status.APPROVED)
+        if action in FILED_SET_CHANGES:
+            triage.refresh(assessment.project.competent_department_id, assessment.year)
         StatusChange.objects.create(
             assessment=assessment, from_status=old, to_status=target, user=access.signed_in(user), comment=comment
         )
@@ -270,6 +277,64 @@ def return_for_changes(
         version=version,
         review=(review_score, review_opinion),
     )
+
+
+@dataclass
+class BatchResult:
+    """What a decision on several forms did: each form is its own transition (one status change and one
+    audit row each); a refused one is named with the reason and the others go ahead."""
+
+    done: list[SelfAssessment] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (project name, message)
+
+
+def _must_be_clean(assessment: SelfAssessment) -> None:
+    found = evaluation.stored(assessment)
+    flags = triage.describe(found) if found is not None else [("", _("尚未计算评价结果"))]
+    if flags:
+        raise TransitionRefused(
+            _("有需要逐份查看的情况（%(flags)s），不能批量审核通过，请打开这份自评表审核。")
+            % {"flags": "；".join(words for _code, words in flags)},
+            code=TransitionRefused.STATE,
+        )
+
+
+def _batch(
+    user: Person,
+    items: Iterable[tuple[int, object, str]],
+    act: Callable[[Person, int, object, str], SelfAssessment],
+) -> BatchResult:
+    result = BatchResult()
+    for pk, version, comment in items:
+        try:
+            result.done.append(act(user, pk, version, comment))
+        except TransitionRefused as refused:
+            found = access.visible_assessments(user).filter(pk=pk).select_related("project").first()
+            result.refused.append((found.project.name if found else str(pk), refused.message))
+    return result
+
+
+def approve_many(user: Person, items: Iterable[tuple[int, object]]) -> BatchResult:
+    """批量审核通过: forms with no error and no triage flag, each approved as approve() does (its version
+    checked); one that has any, or changed, is refused and left for a review one by one."""
+
+    def act(user: Person, pk: int, version: object, _comment: str) -> SelfAssessment:
+        return _transition(user, pk, "approve", may=access.is_reviewer_of, version=version, before=_must_be_clean)
+
+    return _batch(user, ((pk, version, "") for pk, version in items), act)
+
+
+def return_many(user: Person, items: Iterable[tuple[int, object, str]]) -> BatchResult:
+    """批量退回: each form with its own 退回意见 (required for every one, before any is returned)."""
+    items = [(pk, version, (comment or "").strip()) for pk, version, comment in items]
+    for _pk, _version, comment in items:
+        _within_comment_limit(comment, _("退回意见"))
+        _required(comment, _("退回时必须为每一份自评表填写退回意见。"))
+
+    def act(user: Person, pk: int, version: object, comment: str) -> SelfAssessment:
+        return return_for_changes(user, pk, comment=comment, version=version)
+
+    return _batch(user, items, act)
 
 
 def reopen(user: Person, pk: int | str, *, comment: str, version: object = None) -> SelfAssessment:

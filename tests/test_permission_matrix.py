@@ -238,6 +238,43 @@ CASES = [
         ),
         writers=writers(("admin_user", OWN), ("admin_user", OTHER)),
     ),
+    # Several forms at once: only a reviewer decides, and only forms of their own queue (another's are ignored).
+    Case(
+        "review_batch_approve",
+        method="POST",
+        state=Status.SUBMITTED,
+        kwargs=nothing,
+        data=lambda world, form: {"pick": [form.pk], f"version-{form.pk}": form.version, "confirm": "1"},
+        expect=by_role(
+            preparer=same(403), reviewer=same(302), admin_user=same(403), outsider=same(403), other_reviewer=same(302)
+        ),
+        writers=REVIEWERS_ACT,
+    ),
+    Case(
+        "review_batch_return",
+        method="POST",
+        state=Status.SUBMITTED,
+        kwargs=nothing,
+        data=lambda world, form: {
+            "pick": [form.pk],
+            f"version-{form.pk}": form.version,
+            f"comment-{form.pk}": "请修改",
+            "confirm": "1",
+        },
+        expect=by_role(
+            preparer=same(403), reviewer=same(302), admin_user=same(403), outsider=same(403), other_reviewer=same(302)
+        ),
+        writers=REVIEWERS_ACT,
+    ),
+    Case(
+        "review_compare",
+        state=Status.SUBMITTED,
+        per_form=False,
+        kwargs=nothing,
+        expect=by_role(
+            preparer=same(403), reviewer=same(200), admin_user=same(200), outsider=same(403), other_reviewer=same(200)
+        ),
+    ),
     Case("assessment_history", expect=visible(), shows_form=True),
     # An approved form's history is still everyone's to read who may see the form.
     Case("assessment_history", state=Status.APPROVED, expect=visible(), shows_form=True),

@@ -481,7 +481,7 @@ def test_queue_lists_submitted_forms_oldest_first_with_total_grade_and_checks(cl
 
     assert response.status_code == 200
     rows = response.context["rows"]
-    assert [a for a, _result, _can in rows] == [second, first]
+    assert [row.assessment for row in rows] == [second, first]
     result = rows[0][1]
     assert (result.total_score, result.grade) == (Decimal(95), "优")
     text = page_text(response)
@@ -772,7 +772,7 @@ def test_the_queue_and_the_review_page_show_own_work_as_view_only(client_for, pr
     form = complete_assessment(project)
     workflow.submit(both_roles, form.pk)
     queue = client_for(both_roles).get(reverse("review_queue"))
-    assert [actionable for _a, _r, actionable in queue.context["rows"]] == [False]
+    assert [row.actionable for row in queue.context["rows"]] == [False]
     detail = client_for(both_roles).get(review_url("review_detail", form))
     assert detail.context["own_work"] and not detail.context["can_review"]
     assert "不相容岗位分离" in page_text(detail)

@@ -4,3 +4,10 @@ document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-confirm]");
   if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
 });
+
+// 审核队列: the header box ticks every form of the page that may be approved together (no error, no flag).
+document.addEventListener("change", (event) => {
+  const all = event.target.closest("[data-pick-all]");
+  if (!all) return;
+  for (const box of document.querySelectorAll("input[name=pick][data-batchable]")) box.checked = all.checked;
+});

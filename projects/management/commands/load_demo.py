@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from projects import campaign, evaluation, interchange
+from projects import campaign, evaluation, interchange, triage
 from projects.models import EvaluationTask, Membership, SelfAssessment, StatusChange, Unit
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "forms_2022.json"
@@ -70,6 +70,7 @@ class Command(BaseCommand):
                 self._move(assessment, ["submitted", "approved"], users, now)
             elif i < 7:
                 self._move(assessment, ["submitted"], users, now)
+        triage.refresh_all({a.year for a in imported})
         self._campaign(imported, users["admin"])
         self.stdout.write(
             self.style.SUCCESS(

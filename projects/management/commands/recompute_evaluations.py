@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from projects import evaluation, rulesets
+from projects import evaluation, rulesets, triage
 from projects.models import SelfAssessment
 
 
@@ -19,6 +19,7 @@ class Command(BaseCommand):
         added = evaluation.store_missing()
         years = [year] if year else sorted(set(SelfAssessment.objects.values_list("year", flat=True)))
         total = sum(rulesets.reevaluate(y) for y in years)
+        flagged = triage.refresh_all(years)
         approved = SelfAssessment.objects.filter(status=SelfAssessment.Status.APPROVED, year__in=years)
         differing = 0
         for a in evaluation.with_rows(approved.select_related("project", "stored_evaluation")).order_by("year", "pk"):
@@ -29,5 +30,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"已审核，未改动：{a.project.name}（{a.year} 年度，编号 {a.pk}）：{changes}")
         self.stdout.write(
             f"已重新计算 {total} 份未审核的自评表（其中 {added} 份此前没有评价结果）；"
-            f"{differing} 份已审核的自评表按现行规则计算会不同，保持审核时的结果。"
+            f"{differing} 份已审核的自评表按现行规则计算会不同，保持审核时的结果；"
+            f"{flagged} 份已提交自评表的审核提示（与本部门其他自评表比对）已更新。"
         )
