@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
@@ -544,28 +544,33 @@ def _not_replaceable(existing: SelfAssessment | None, replace: bool, where: str)
     return ""
 
 
+def _header(a: ParsedAssessment) -> dict:
+    return {
+        "amount_unit": a.amount_unit,
+        "goal_expected": a.goal_expected,
+        "goal_actual": a.goal_actual,
+        "funding_weight": a.funding_weight,
+        "printed_execution_rate": a.printed.get("execution_rate", ""),
+        "printed_total": a.printed.get("total_score", ""),
+    }
+
+
+def _funding_values(a: ParsedAssessment, source: str) -> dict:
+    values = {column: a.funding.get(source, {}).get(column) for column in schema.COLUMN_CODES}
+    # Constraint funding_score_only_on_total: the 得分 belongs to the 年度资金总额 row.
+    values["score"] = a.funding_score if source == "total" else None
+    return values
+
+
 def _write(a: ParsedAssessment, project: Project, existing: SelfAssessment | None, user) -> SelfAssessment:
-    assessment = existing or SelfAssessment(project=project, year=a.year, created_by=user)
-    assessment.amount_unit = a.amount_unit
-    assessment.goal_expected = a.goal_expected
-    assessment.goal_actual = a.goal_actual
-    assessment.funding_weight = a.funding_weight
-    assessment.printed_execution_rate = a.printed.get("execution_rate", "")
-    assessment.printed_total = a.printed.get("total_score", "")
     if existing is not None:
-        assessment.version += 1
-        existing.funding_lines.all().delete()
-        existing.indicators.all().delete()
+        return _rewrite(a, existing, user)
+    assessment = SelfAssessment(project=project, year=a.year, created_by=user, **_header(a))
     assessment.save()
     # The audit trail records every row created (a plain bulk_create writes no history rows).
     bulk_create_with_history(
         [
-            FundingLine(
-                assessment=assessment,
-                source=source,
-                score=a.funding_score if source == "total" else None,
-                **a.funding.get(source, {}),
-            )
+            FundingLine(assessment=assessment, source=source, **_funding_values(a, source))
             for source in schema.SOURCE_CODES
         ],
         FundingLine,
@@ -574,6 +579,61 @@ def _write(a: ParsedAssessment, project: Project, existing: SelfAssessment | Non
     bulk_create_with_history(
         [Indicator(assessment=assessment, **row) for row in a.indicators], Indicator, default_user=user
     )
+    evaluation.store(assessment)
+    return assessment
+
+
+def _differs(obj, values: dict) -> bool:
+    return any(getattr(obj, name) != value for name, value in values.items())
+
+
+def _stamped(obj, user, now):
+    # One timestamp for every history row of the import, as for a save of the editor.
+    obj._history_user = user
+    obj._history_date = now
+    return obj
+
+
+def _rewrite(a: ParsedAssessment, assessment: SelfAssessment, user) -> SelfAssessment:
+    """Re-import over a form: write only the cells that changed, so that its history shows those and not
+    every row deleted and added again. Indicator rows are matched by 一级 / 二级 / 三级指标, then in order."""
+    now = timezone.now()
+    changed = False
+    lines = {line.source: line for line in assessment.funding_lines.all()}
+    for source in schema.SOURCE_CODES:
+        values = _funding_values(a, source)
+        line = lines.get(source) or FundingLine(assessment=assessment, source=source)
+        if line.pk is None or _differs(line, values):
+            for name, value in values.items():
+                setattr(line, name, value)
+            _stamped(line, user, now).save()
+            changed = True
+    stored = list(assessment.indicators.order_by("position", "pk"))
+    pairs: list[tuple[dict, Indicator | None]] = []
+    for row in a.indicators:
+        key = (row.get("level1"), row.get("level2"), row.get("name"))
+        match = next((s for s in stored if (s.level1, s.level2, s.name) == key), None)
+        if match is not None:
+            stored.remove(match)
+        pairs.append((row, match))
+    # A row whose 三级指标 was renamed takes the next unmatched stored row: its other cells stay as they were.
+    pairs = [(row, match if match is not None else (stored.pop(0) if stored else None)) for row, match in pairs]
+    for old in stored:
+        _stamped(old, user, now).delete()
+        changed = True
+    for row, match in pairs:
+        target = match or Indicator(assessment=assessment)
+        if match is None or _differs(match, row):
+            for name, value in row.items():
+                setattr(target, name, value)
+            _stamped(target, user, now).save()
+            changed = True
+    header = _header(a)
+    if changed or _differs(assessment, header):
+        for name, value in header.items():
+            setattr(assessment, name, value)
+        assessment.version += 1
+        _stamped(assessment, user, now).save()
     evaluation.store(assessment)
     return assessment
 

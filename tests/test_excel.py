@@ -323,6 +323,124 @@ def test_a_total_that_differs_from_the_entered_scores_is_kept_as_printed(assessm
     assert doc.document["assessments"][0]["printed"] == {"total_score": "93"}
 
 
+def test_reimport_writes_only_the_cells_that_changed(assessment):
+    rows = {row.pk: row.position for row in assessment.indicators.all()}
+    last_row = Indicator.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    last_line = FundingLine.history.order_by("-history_id").values_list("history_id", flat=True).first()
+
+    def change(ws):
+        ws["H13"].value = 18
+        ws["I13"].value = "部分培训延期到下一年度。"
+
+    [again] = reimport(edit(export(assessment), change))
+    assert again.pk == assessment.pk and again.version == assessment.version + 1
+    assert {row.pk: row.position for row in again.indicators.all()} == rows  # the same rows, none re-added
+    written = Indicator.history.filter(history_id__gt=last_row)
+    assert [(h.history_type, h.position, h.score) for h in written] == [("~", 1, D(18))]
+    assert not FundingLine.history.filter(history_id__gt=last_line).exists()
+
+
+def test_reimporting_the_same_workbook_writes_nothing(assessment):
+    version = assessment.version
+    last_row = Indicator.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    [again] = reimport(export(assessment))
+    assert again.version == version
+    assert not Indicator.history.filter(history_id__gt=last_row).exists()
+
+
+def test_reimport_with_a_row_removed_deletes_only_that_row(assessment):
+    last = assessment.indicators.order_by("-position").first()
+    last_row = Indicator.history.order_by("-history_id").values_list("history_id", flat=True).first()
+
+    def change(ws):
+        for col in range(2, 16):
+            ws.cell(18, col).value = None
+
+    [again] = reimport(edit(export(assessment), change))
+    assert not again.indicators.filter(pk=last.pk).exists()
+    assert again.indicators.count() == 5
+    written = Indicator.history.filter(history_id__gt=last_row)
+    assert [(h.history_type, h.id) for h in written] == [("-", last.pk)]
+
+
+# --- formulas: what the system computes is ignored, an input cell is read as the saved result ---------------
+
+
+def saved_results(data: bytes, results: dict[str, str], errors: frozenset = frozenset()) -> bytes:
+    """What Excel or WPS does on saving: store each formula cell's result beside its formula (openpyxl
+    writes formulas without results). `errors`: cells whose result is an error value (t="e")."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = content.decode()
+                for cell, value in results.items():
+                    start = text.index(f'<c r="{cell}"')
+                    end = text.index("</c>", start)
+                    kind = ' t="e"' if cell in errors else ' t="str"' if not value.replace(".", "").isdigit() else ""
+                    part = text[start:end].replace("<v></v>", "").replace("<v />", "")
+                    part = part.replace(f'<c r="{cell}"', f'<c r="{cell}"{kind}', 1) + f"<v>{value}</v>"
+                    text = text[:start] + part + text[end:]
+                content = text.encode()
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_formulas_in_the_cells_the_system_computes_are_ignored(assessment):
+    def change(ws):
+        ws["G6"].value = "=E6/D6"  # 执行率
+        ws["G7"].value = "=E7/D7"
+        ws["G19"].value = "=SUM(G13:G18)"  # 分值合计
+        ws["H19"].value = "=SUM(H13:H18)+H6"  # 总分
+
+    # Without saved results (written by a script) and with them (saved by Excel): the same, no note.
+    for data in (
+        edit(export(assessment), change),
+        saved_results(edit(export(assessment), change), {"G6": "1", "G7": "1", "G19": "90", "H19": "93"}),
+    ):
+        [doc] = reader.read_workbook(upload(data))
+        assert "printed" not in doc.document["assessments"][0]
+        assert doc.notes == []
+
+
+def test_a_formula_in_an_input_cell_is_imported_as_its_saved_result_with_a_note(assessment):
+    def change(ws):
+        ws["D6"].value = "=D7+D8+D9"  # 年度资金总额的全年预算数, a sum the unit typed as a formula
+        ws["H13"].value = "=20"
+
+    data = saved_results(edit(export(assessment), change), {"D6": "100", "H13": "20"})
+    [doc] = reader.read_workbook(upload(data))
+    item = doc.document["assessments"][0]
+    assert item["funding"][0]["annual_budget"] == "100" and item["indicators"][0]["score"] == "20"
+    assert doc.notes == [
+        f"表‘{SHEET}’第 6 行 D 列是公式（=D7+D8+D9），已按文件中保存的计算结果“100”导入，请核对",
+        f"表‘{SHEET}’第 13 行 H 列是公式（=20），已按文件中保存的计算结果“20”导入，请核对",
+    ]
+
+
+def test_a_formula_whose_result_is_an_error_value_is_refused_with_its_cell(assessment):
+    def change(ws):
+        ws["H13"].value = "=1/0"
+
+    data = saved_results(edit(export(assessment), change), {"H13": "#DIV/0!"}, errors=frozenset({"H13"}))
+    assert problems_of(data) == [f"表‘{SHEET}’第 13 行 H 列：公式（=1/0）的计算结果是错误值（#DIV/0!），请改为填写内容"]
+
+
+def test_the_import_page_tells_which_cells_were_formulas(client_for, preparer, assessment):
+    from django.urls import reverse
+
+    def change(ws):
+        ws["H13"].value = "=10+10"
+
+    data = saved_results(edit(export(assessment), change), {"H13": "20"})
+    response = client_for(preparer).post(reverse("excel_import"), {"file": upload(data), "replace": "on"}, follow=True)
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("第 13 行 H 列是公式（=10+10）" in m for m in shown), shown
+
+
 # --- problems, each with its sheet, row and column --------------------------------------------------------
 
 
@@ -333,7 +451,8 @@ def test_a_total_that_differs_from_the_entered_scores_is_kept_as_printed(assessm
         (
             "G14",
             "=5+5",
-            "表‘区域人才服务经费（测试）’第 14 行 G 列：含有公式（=5+5）；导入只接受填写的数值和文字，不计算公式，请改为直接填写结果",
+            "表‘区域人才服务经费（测试）’第 14 行 G 列：含有公式（=5+5），但文件中没有保存公式的计算结果（文件不是用 Excel "
+            "或 WPS 保存的）：请在 Excel 或 WPS 中打开这个文件并保存，然后再导入",
         ),
         (
             "C13",

@@ -10,7 +10,7 @@ import math
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
@@ -81,14 +81,18 @@ class SheetDocument:
 
     sheet: str
     document: dict
+    notes: list[str] = field(default_factory=list)  # what the import should tell the clerk (formula cells)
 
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _WORKBOOK_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 
 
-def open_workbook(upload, *, name: str = ""):
-    """The workbook of an uploaded file, read-only, or WorkbookRefused saying why in a clerk's words."""
+def open_workbook(upload, *, name: str = "", data_only: bool = False):
+    """The workbook of an uploaded file, read-only, or WorkbookRefused saying why in a clerk's words.
+
+    `data_only`: formula cells hold the result the spreadsheet program saved with the file (None when
+    the file was never calculated, e.g. written by a script), not the formula."""
     if not DEFUSEDXML:
         # openpyxl parses with the standard library unless defusedxml is importable and not disabled.
         raise WorkbookRefused([_("服务器未启用安全的 XML 解析（defusedxml），暂不能导入 Excel 文件，请联系管理员。")])
@@ -130,7 +134,7 @@ def open_workbook(upload, *, name: str = ""):
         archive = zipfile.ZipFile(BytesIO(data))
         _check_archive(archive)
         workbook = load_workbook(
-            BytesIO(data), read_only=True, data_only=False, keep_links=False, keep_vba=False, rich_text=False
+            BytesIO(data), read_only=True, data_only=data_only, keep_links=False, keep_vba=False, rich_text=False
         )
     except WorkbookRefused:
         raise
@@ -180,6 +184,9 @@ def human_size(size: int) -> str:
 def read_workbook(upload, *, name: str = "") -> list[SheetDocument]:
     """Every form of the workbook as an interchange document, or ImportRefused with every problem."""
     workbook = open_workbook(upload, name=name)
+    # The results Excel or WPS saved for formula cells, read beside the formulas (projects.excel.reader:
+    # a formula in an input cell is imported as its saved result, with a note).
+    results = open_workbook(upload, name=name, data_only=True)
     try:
         sheets = workbook.worksheets
         if len(sheets) > MAX_SHEETS:
@@ -188,20 +195,23 @@ def read_workbook(upload, *, name: str = "") -> list[SheetDocument]:
             )
         problems: list[str] = []
         documents: list[SheetDocument] = []
-        for ws in sheets:
+        for ws, saved in zip(sheets, results.worksheets, strict=True):
             if ws.title == INSTRUCTIONS_SHEET:
                 continue
-            reader = _SheetReader(ws)
+            reader = _SheetReader(ws, saved)
             item = reader.read()
             problems += reader.problems
             if item is not None:
-                documents.append(SheetDocument(ws.title, {"format": interchange.FORMAT, "assessments": [item]}))
+                documents.append(
+                    SheetDocument(ws.title, {"format": interchange.FORMAT, "assessments": [item]}, reader.notes)
+                )
     except WorkbookRefused:
         raise
     except Exception as exc:  # a part that is broken only shows while its rows are read
         raise WorkbookRefused([_("文件已损坏，或不是有效的 Excel 工作簿（.xlsx），无法读取。")]) from exc
     finally:
         workbook.close()
+        results.close()
     problems += _duplicates(documents)
     if not documents and not problems:
         problems.append(_("工作簿中没有找到自评表：第 1 行应为标题“财政项目支出绩效自评表”。"))
@@ -242,13 +252,19 @@ class _Cell:
     value: object
     data_type: str
     number_format: str
+    formula: str = ""  # the cell's formula when `value` is the result the workbook saved for it
 
 
 class _SheetReader:
     """Reads one sheet of the official layout; collects every problem with its sheet, row and column."""
 
-    def __init__(self, ws):
+    def __init__(self, ws, saved=None):
         self.ws = ws
+        self.saved = saved  # the same sheet with the results saved for its formulas (data_only)
+        self.formulas: dict[tuple[int, int], str] = {}  # every formula cell, with its formula
+        self.computed: set[tuple[int, int]] = set()  # cells the system computes itself: a formula is ignored
+        self.formula_errors: dict[tuple[int, int], str] = {}  # formula cells whose saved result is an error
+        self.notes: list[str] = []
         self.name = ws.title
         self.found: list[tuple[int, int, str]] = []  # (row, column, message); 0 for the sheet as a whole
         self.cells: dict[tuple[int, int], _Cell] = {}
@@ -290,8 +306,10 @@ class _SheetReader:
     def load(self) -> bool:
         count = 0
         filler = None
+        saved_rows = self.saved.iter_rows(max_col=READ_COLUMNS) if self.saved is not None else None
         for row in self.ws.iter_rows(max_col=READ_COLUMNS):
             count += 1
+            saved_row = next(saved_rows, None) if saved_rows is not None else None
             if row is filler:
                 # openpyxl yields one shared tuple for every missing row: a sheet that declares a million
                 # rows costs a pointer comparison per row, not a scan of its cells.
@@ -307,25 +325,28 @@ class _SheetReader:
                     )
                     return False
                 continue
-            if self._keep(row):
+            if self._keep(row, saved_row):
                 self.rows.append(count)
         return True
 
-    def _keep(self, row) -> bool:
-        """Keep the cells of one row that hold content; report formulas and error values. Whether any was kept."""
+    def _keep(self, row, saved_row=None) -> bool:
+        """Keep the cells of one row that hold content; a formula cell by the result saved for it, error
+        values reported. Whether any was kept."""
         has_content = False
-        for cell in row:
+        for index, cell in enumerate(row):
             if cell.value is None or cell.value == "":
                 continue
             r, c = cell.row, cell.column
+            formula = ""
             if cell.data_type == "f":
-                self.problem(
-                    r,
-                    c,
-                    _("含有公式（%(formula)s）；导入只接受填写的数值和文字，不计算公式，请改为直接填写结果")
-                    % {"formula": str(cell.value)[:60]},
-                )
-                continue
+                formula = self.formulas[(r, c)] = str(cell.value)[:60]
+                saved = saved_row[index] if saved_row is not None and index < len(saved_row) else None
+                if saved is None or saved.value is None or saved.value == "":
+                    continue  # no saved result: refused in read() unless the system computes the cell
+                if saved.data_type == "e":
+                    self.formula_errors[(r, c)] = str(saved.value)
+                    continue
+                cell = saved
             if cell.data_type == "e":
                 self.problem(r, c, _("单元格是错误值（%(value)s），请改为填写内容") % {"value": cell.value})
                 continue
@@ -337,7 +358,7 @@ class _SheetReader:
                 continue
             if c == EXTRA_NOTE_COLUMN and normalize_label(cell.value) == _NOTE:
                 continue  # the heading note of the scoring columns, written by the export
-            self.cells[(r, c)] = _Cell(cell.value, cell.data_type, cell.number_format or "General")
+            self.cells[(r, c)] = _Cell(cell.value, cell.data_type, cell.number_format or "General", formula)
             self.columns.setdefault(r, []).append(c)
             has_content = True
         return has_content
@@ -454,7 +475,43 @@ class _SheetReader:
         if printed:
             item["printed"] = printed
         self._after(total_row)
+        self._formula_outcomes()
         return None if self.found else item
+
+    def _computed_cell(self, row, col):
+        """A cell the system computes (执行率, 分值合计, 总分): a formula there (=SUM(), =F8/E8) is ignored."""
+        self.computed.add((row, col))
+        if (row, col) in self.formulas and self.cells.pop((row, col), None) is not None:
+            self.columns[row].remove(col)
+
+    def _formula_outcomes(self):
+        """A formula in a cell the clerk fills is imported as the result the workbook saved, with a note;
+        refused when there is none (a file never opened in Excel or WPS) or it is an error value."""
+        for (row, col), formula in sorted(self.formulas.items()):
+            if (row, col) in self.computed:
+                continue
+            if (row, col) in self.formula_errors:
+                self.problem(
+                    row,
+                    col,
+                    _("公式（%(formula)s）的计算结果是错误值（%(value)s），请改为填写内容")
+                    % {"formula": formula, "value": self.formula_errors[(row, col)]},
+                )
+            elif (row, col) not in self.cells:
+                self.problem(
+                    row,
+                    col,
+                    _(
+                        "含有公式（%(formula)s），但文件中没有保存公式的计算结果（文件不是用 Excel 或 WPS 保存的）："
+                        "请在 Excel 或 WPS 中打开这个文件并保存，然后再导入"
+                    )
+                    % {"formula": formula},
+                )
+            else:
+                self.notes.append(
+                    _("%(where)s是公式（%(formula)s），已按文件中保存的计算结果“%(value)s”导入，请核对")
+                    % {"where": self.where(row, col), "formula": formula, "value": _short(self.raw(row, col))}
+                )
 
     def _anchors(self, title_row):
         wanted = [LABEL_PROJECT, LABEL_DEPARTMENT, LABEL_FUNDING, LABEL_GOALS, LABEL_INDICATORS, LABEL_TOTAL]
@@ -586,6 +643,7 @@ class _SheetReader:
                 )
                 continue
             where[source] = row
+            self._computed_cell(row, RATE_COLUMN)
             self.only(row, {1, 2, *FUNDING_HEADINGS})
             label = FUNDING_LABELS[source]
             lines[source] = {
@@ -762,6 +820,8 @@ class _SheetReader:
     def _total(self, row, funding_score, indicators) -> str:
         """The 总分 cell: text is kept as printed; a number only when it differs from the entered scores."""
         weights, scores = INDICATOR_COLUMNS["weight"], INDICATOR_COLUMNS["score"]
+        self._computed_cell(row, weights)
+        self._computed_cell(row, scores)
         self.only(row, {1, weights, scores})
         if (row, weights) in self.cells:
             self.number(row, weights, "分值合计", schema.TOTAL_POINTS)

@@ -77,11 +77,12 @@ def template_xlsx(request):
     return xlsx_response(data, "财政项目支出绩效自评表（模板）.xlsx")
 
 
-def import_page(request, template, read, **context):
+def import_page(request, template, read, notes=None, **context):
     """The import pages (Excel and JSON): check everything, import all or nothing, list every problem.
 
     `read(upload)` turns the file into [(where, interchange document)]; a success redirects here with the
     imported forms in the address (post/redirect/get), so that reloading the page imports nothing twice.
+    `notes`: a list `read` fills with what the clerk should check after a successful import.
     """
     require_preparer(request.user)
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
@@ -93,6 +94,8 @@ def import_page(request, template, read, **context):
         except ImportRefused as refused:
             problems, status = refused.problems, 400
         else:
+            for note in notes or ():
+                messages.warning(request, note)
             return redirect(f"{request.path}?imported={','.join(str(a.pk) for a in saved)}")
     elif request.method == "POST":
         status = 400
@@ -128,16 +131,18 @@ def _imported(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_xlsx(request):
+    notes: list[str] = []
+
     def read(upload):
-        return [
-            (_("表‘%(sheet)s’") % {"sheet": d.sheet}, d.document)
-            for d in reader.read_workbook(upload, name=upload.name)
-        ]
+        documents = reader.read_workbook(upload, name=upload.name)
+        notes.extend(note for d in documents for note in d.notes)
+        return [(_("表‘%(sheet)s’") % {"sheet": d.sheet}, d.document) for d in documents]
 
     return import_page(
         request,
         "projects/excel/import.html",
         read,
+        notes,
         max_size=reader.human_size(reader.MAX_UPLOAD_BYTES),
         max_sheets=reader.MAX_SHEETS,
     )
