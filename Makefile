@@ -88,6 +88,9 @@ bench: venv sysdeps-run
 	$(BIN)/python bench/pdf_bench.py
 	$(BIN)/python bench/reports_bench.py
 	$(BIN)/python bench/scale_bench.py  # PostgreSQL at 127.0.0.1:5432 (user postgres); --database to change
+	$(BIN)/python bench/campaign_bench.py
+	$(BIN)/python bench/triage_bench.py
+	$(BIN)/python bench/keyboard_bench.py  # Debian's chromium
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3

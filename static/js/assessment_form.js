@@ -149,9 +149,15 @@
     row.classList.add("is-new");
     row.querySelector(".js-level1").value = level1;
     filterLevel2(row);
+    // Forms list the 二级 of a block in the printed order (数量, 质量, 时效, 成本 …): a new row starts with the
+    // one after the block's last row (the first when the block is empty or at its last 二级).
     const level2 = row.querySelector(".js-level2");
-    const first = Array.from(level2.options).find((o) => o.value && !o.disabled);
-    if (first) level2.value = first.value;
+    const choices = Array.from(level2.options).filter((o) => o.value && !o.disabled);
+    const above = liveRows().filter((r) => r.dataset.level1 === level1).pop();
+    const previous = above ? above.querySelector(".js-level2").value : "";
+    const at = choices.findIndex((o) => o.value === previous);
+    const pick = choices[at >= 0 && at + 1 < choices.length ? at + 1 : 0];
+    if (pick) level2.value = pick.value;
     moveToSection(row, level1);
     renumber();
     markDirty();
@@ -251,6 +257,222 @@
     const twins = Array.from(input.files || []).filter((file) => attached.has(`${file.name}\u0000${file.size}`));
     note.textContent = twins.length ? note.dataset.message.replace("{names}", twins.map((f) => `“${f.name}”`).join("、")) : "";
     note.classList.toggle("d-none", !twins.length);
+  });
+
+  // -- keyboard and paste as in a spreadsheet ----------------------------------------------------------
+  // Tab visits the cells a clerk fills, in the printed order (the row tools are out of the tab order and
+  // have shortcuts instead); Enter moves down a column, Shift+Enter up, and never saves; Ctrl+Enter saves
+  // the draft. A block copied from Excel or WPS (tab- and newline-separated) fills the table from the
+  // focused cell, adding indicator rows as needed, and the page says what it could not place.
+  const CELL = "select:not([disabled]), input:not([type=hidden]):not([type=checkbox]):not([disabled]), textarea:not([disabled])";
+  const fundingTable = document.getElementById("funding");
+  const pasteNote = document.getElementById("paste-note");
+  const saveButton = form.querySelector("button[name=action][value=save]");
+
+  function cellsOfLine(line) {
+    return Array.from(line.querySelectorAll(CELL));
+  }
+
+  // The grid a cell belongs to: its lines (indicator rows' main line, or the funding table's rows) and
+  // where the cell sits in it.
+  function gridOf(cell) {
+    const row = cell.closest("tbody.ind-row");
+    if (row && cell.closest("tr.ind-main")) {
+      const lines = liveRows().map((r) => r.querySelector("tr.ind-main"));
+      const line = row.querySelector("tr.ind-main");
+      return { kind: "indicators", lines, line: lines.indexOf(line), column: cellsOfLine(line).indexOf(cell) };
+    }
+    if (fundingTable && fundingTable.contains(cell)) {
+      const lines = Array.from(fundingTable.querySelectorAll("tbody tr"));
+      const line = cell.closest("tr");
+      return { kind: "funding", lines, line: lines.indexOf(line), column: cellsOfLine(line).indexOf(cell) };
+    }
+    return null;
+  }
+
+  function moveDown(cell, step) {
+    const grid = gridOf(cell);
+    if (!grid || grid.line < 0) return false;
+    const next = grid.lines[grid.line + step];
+    const target = next && cellsOfLine(next)[grid.column];
+    if (target) {
+      target.focus();
+      if (target.select && target.tagName === "INPUT") target.select();
+    }
+    return true;
+  }
+
+  function nextField(cell, step) {
+    const fields = Array.from(form.querySelectorAll(CELL)).filter((f) => f.offsetParent !== null);
+    const target = fields[fields.indexOf(cell) + step];
+    if (target) target.focus();
+  }
+
+  form.addEventListener("keydown", (event) => {
+    const cell = event.target;
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      if (saveButton && live) form.requestSubmit(saveButton);
+      return;
+    }
+    const row = cell.closest && cell.closest("tbody.ind-row");
+    if (row && event.altKey && live) {
+      const shortcuts = { ArrowUp: ".js-move-up", ArrowDown: ".js-move-down", Delete: ".js-delete-row", i: ".js-toggle-details" };
+      const button = shortcuts[event.key] && row.querySelector(shortcuts[event.key]);
+      if (button) {
+        event.preventDefault();
+        const column = cellsOfLine(row.querySelector("tr.ind-main")).indexOf(cell);
+        button.click();
+        if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+          const again = cellsOfLine(row.querySelector("tr.ind-main"))[column];
+          if (again) again.focus();
+        }
+        return;
+      }
+    }
+    if (event.key !== "Enter" || !cell.matches || !cell.matches(CELL)) return;
+    const inGrid = gridOf(cell) !== null;
+    if (cell.tagName === "TEXTAREA" && !inGrid) return; // 年度总体目标: Enter starts a new line
+    event.preventDefault(); // Enter never saves the form by accident
+    if (event.altKey && cell.tagName === "TEXTAREA") {
+      // As in Excel: Alt+Enter is a line break within the cell.
+      cell.setRangeText("\n", cell.selectionStart, cell.selectionEnd, "end");
+      cell.dispatchEvent(new Event("input", { bubbles: true }));
+      return;
+    }
+    if (!moveDown(cell, event.shiftKey ? -1 : 1)) nextField(cell, event.shiftKey ? -1 : 1);
+  });
+
+  // Tab- and newline-separated text as Excel and WPS copy it: a cell with a tab, a newline or a quote is
+  // quoted, with quotes doubled.
+  function parseBlock(text) {
+    const lines = [];
+    let line = [];
+    let value = "";
+    let quoted = false;
+    for (let i = 0; i < text.length; i += 1) {
+      const ch = text[i];
+      if (quoted) {
+        if (ch === '"' && text[i + 1] === '"') {
+          value += '"';
+          i += 1;
+        } else if (ch === '"') quoted = false;
+        else value += ch;
+      } else if (ch === '"' && value === "") quoted = true;
+      else if (ch === "\t") {
+        line.push(value);
+        value = "";
+      } else if (ch === "\n" || ch === "\r") {
+        if (ch === "\r" && text[i + 1] === "\n") i += 1;
+        line.push(value);
+        lines.push(line);
+        line = [];
+        value = "";
+      } else value += ch;
+    }
+    if (value !== "" || line.length) {
+      line.push(value);
+      lines.push(line);
+    }
+    return lines;
+  }
+
+  function normalized(text) {
+    return String(text).replace(/\s+/g, "").replace(/：/g, ":");
+  }
+
+  // A choice is pasted by its label ("产出指标", "数量指标", "数量") or its code.
+  function choose(select, text) {
+    const wanted = normalized(text);
+    if (!wanted) {
+      select.value = "";
+      return true;
+    }
+    const options = Array.from(select.options).filter((o) => o.value && !o.disabled);
+    const found = options.find((o) => o.value === wanted || normalized(o.textContent) === wanted)
+      || options.find((o) => normalized(o.textContent).replace(/指标$/, "") === wanted.replace(/指标$/, ""));
+    if (!found) return false;
+    select.value = found.value;
+    return true;
+  }
+
+  function put(cell, text, problems, line) {
+    if (cell.tagName === "SELECT") {
+      if (!choose(cell, text)) {
+        problems.push(
+          pasteNote.dataset.notChoice.replace("{n}", String(line)).replace("{field}", label(cell)).replace("{value}", text),
+        );
+        return;
+      }
+      cell.dispatchEvent(new Event("change", { bubbles: true }));
+    } else {
+      cell.value = cell.tagName === "TEXTAREA" ? text : text.trim();
+      cell.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }
+
+  function label(cell) {
+    const own = cell.labels && cell.labels[0];
+    if (own) return own.textContent.trim();
+    return cell.getAttribute("aria-label") || cell.name;
+  }
+
+  form.addEventListener("paste", (event) => {
+    const cell = event.target;
+    if (!live || !pasteNote || !cell.matches || !cell.matches(CELL)) return;
+    const text = (event.clipboardData || window.clipboardData).getData("text/plain");
+    if (!/[\t\n]/.test(text.replace(/[\r\n]+$/, ""))) return; // one cell: the browser pastes it
+    const grid = gridOf(cell);
+    if (!grid || grid.line < 0 || grid.column < 0) return;
+    event.preventDefault();
+    const block = parseBlock(text);
+    const problems = [];
+    let placed = 0;
+    let added = 0;
+    // The lines as they were before the paste: a pasted 一级 moves its row to that block, not the next line.
+    const lines = grid.lines.slice(grid.line);
+    block.forEach((values, i) => {
+      let line = lines[i];
+      if (!line && grid.kind === "indicators") {
+        const last = lines[lines.length - 1].closest("tbody.ind-row");
+        line = addRow(last.dataset.level1).querySelector("tr.ind-main");
+        lines.push(line);
+        added += 1;
+      }
+      if (!line) {
+        problems.push(pasteNote.dataset.noRow.replace("{n}", String(i + 1)).replace("{values}", values.join(" ")));
+        return;
+      }
+      const cells = cellsOfLine(line);
+      values.forEach((value, j) => {
+        const target = cells[grid.column + j];
+        if (!target) {
+          if (value.trim()) problems.push(pasteNote.dataset.noColumn.replace("{n}", String(i + 1)).replace("{value}", value));
+          return;
+        }
+        put(target, value, problems, i + 1);
+        placed += 1;
+      });
+    });
+    pasteNote.textContent = pasteNote.dataset.done
+      .replace("{cells}", String(placed))
+      .replace("{rows}", String(added))
+      + (problems.length ? " " + pasteNote.dataset.problems.replace("{problems}", problems.join("；")) : "");
+    pasteNote.classList.toggle("text-danger", problems.length > 0);
+    pasteNote.classList.remove("d-none");
+    markDirty();
+    recompute();
+    cell.focus();
+  });
+
+  // The focused field is never under the sticky save bar.
+  const actionBar = form.querySelector(".action-bar");
+  form.addEventListener("focusin", (event) => {
+    if (!actionBar || !event.target.getBoundingClientRect) return;
+    const bar = actionBar.getBoundingClientRect();
+    const box = event.target.getBoundingClientRect();
+    if (event.target.closest(".action-bar")) return;
+    if (box.bottom > bar.top - 8) window.scrollBy(0, box.bottom - bar.top + 24);
   });
 
   // -- links from the checks panel (and the error summary) to their field --------------------------
