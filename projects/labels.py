@@ -41,3 +41,13 @@ def choices(group: tuple[schema.Choice, ...]) -> list[tuple[str, Promise]]:
 def funding_cell(source: str, column: str) -> str:
     """ "年度资金总额 全年执行数"."""
     return f"{label(source)} {label(column)}"
+
+
+# The grades of 财预〔2020〕10号 as a year's rule set stores them; a band renamed by a rule set is shown as named.
+_GRADES = {"优": gettext_lazy("优"), "良": gettext_lazy("良"), "中": gettext_lazy("中"), "差": gettext_lazy("差")}
+
+
+def grade(text: str) -> str:
+    """A stored grade (优 / 良 / 中 / 差) in the active language."""
+    found = _GRADES.get(text)
+    return str(found) if found is not None else text

@@ -36,7 +36,8 @@ from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import scoring
+from . import collation, scoring
+from .collation import Pinyin
 
 # A self-score above the numbers' suggestion by 5 points or more in all (5 % of the 100 points) is "far
 # above": one point per row is already a warning of the checks (score_far_from_suggestion).
@@ -369,7 +370,10 @@ def compared_names(forms: QuerySet) -> list[tuple[str, int, int]]:
         .annotate(forms=Count("assessment_id", distinct=True))
         .values_list("name", "forms")
     )
-    return sorted(((name, n, odd.get(name, 0)) for name, n in used), key=lambda item: (-item[2], -item[1], item[0]))
+    return sorted(
+        ((name, n, odd.get(name, 0)) for name, n in used),
+        key=lambda item: (-item[2], -item[1], collation.sort_key(item[0])),
+    )
 
 
 def comparison(forms: QuerySet, name: str) -> QuerySet:
@@ -384,5 +388,5 @@ def comparison(forms: QuerySet, name: str) -> QuerySet:
             )
         )
         .select_related("assessment__project__implementing_unit")
-        .order_by("target", "actual", "weight", "-score", "assessment_id", "pk")
+        .order_by("target", "actual", "weight", "-score", Pinyin("assessment__project__implementing_unit__name"), "pk")
     )

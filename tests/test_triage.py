@@ -324,3 +324,11 @@ def test_the_comparison_lists_one_indicator_across_the_departments_forms(
         (second.project.name, D(8), True),
     ]
     assert client_for(other_reviewer).get(reverse("review_compare"), {"department": department.pk}).status_code == 404
+
+
+def test_the_queue_reads_grades_and_flags_in_english(client_for, reviewer, queue_forms):
+    client = client_for(reviewer)
+    client.cookies["django_language"] = "en"
+    text = client.get(reverse("review_queue")).content.decode()
+    assert "Excellent" in text and ">优<" not in text
+    assert "Every indicator at full score with an execution rate of only 50%" in text

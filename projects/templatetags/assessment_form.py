@@ -2,7 +2,7 @@
 
 from django import template
 
-from .. import scoring
+from .. import labels, scoring
 from ..editor import page as editor_page
 
 register = template.Library()
@@ -12,6 +12,12 @@ register = template.Library()
 def num(value):
     """A Decimal as the form prints it: 13.50 -> "13.5", 100 -> "100", None -> ""."""
     return scoring.format_decimal(value)
+
+
+@register.filter
+def grade(value):
+    """A stored grade in the active language ("优" reads "Excellent" in English)."""
+    return labels.grade(value or "")
 
 
 @register.filter

@@ -226,7 +226,7 @@ def compare(request):
     else:
         department = departments[0] if len(departments) == 1 else None
     filed = access.visible_assessments(user).filter(status__in=triage.FILED_STATUSES)
-    years = sorted(set(filed.values_list("year", flat=True)), reverse=True)
+    years = list(filed.order_by("-year").values_list("year", flat=True).distinct())
     year_text = request.GET.get("year", "")
     year = int(year_text) if year_text.isdecimal() and int(year_text) in years else (years[0] if years else None)
     name = request.GET.get("name", "").strip()[:200]
