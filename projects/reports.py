@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import access, evaluation, scoring
+from . import access, evaluation, labels, scoring
 from .collation import Pinyin
 from .models import SelfAssessment, Unit
 from .paging import page_of
@@ -529,14 +529,14 @@ def grade_chart(totals: Totals, rules: scoring.Rules = scoring.DEFAULT_RULES) ->
         h = D(plot) * count / peak
         bars.append(
             Bar(
-                label=grade,
+                label=labels.grade(grade),
                 value=str(count),
                 x=_one_decimal(left + slot * i + slot / 4),
                 y=_one_decimal(top + plot - h),
                 width=_one_decimal(slot / 2),
                 height=_one_decimal(h),
                 css=GRADE_CLASSES[grade],
-                title=_("%(grade)s：%(n)s 个项目") % {"grade": grade, "n": count},
+                title=_("%(grade)s：%(n)s 个项目") % {"grade": labels.grade(grade), "n": count},
             )
         )
     return Chart(
@@ -556,10 +556,11 @@ def bands_text(rules: scoring.Rules) -> str:
     parts, upper = [], None
     for minimum, name in bands:
         low = scoring.format_decimal(minimum)
-        parts.append(f"{name} ≥ {low}" if upper is None else f"{name} {low}–{upper}")
+        shown = labels.grade(name)
+        parts.append(f"{shown} ≥ {low}" if upper is None else f"{shown} {low}–{upper}")
         upper = low
     if upper is not None:
-        parts.append(f"{rules.lowest_grade} < {upper}")
+        parts.append(f"{labels.grade(rules.lowest_grade)} < {upper}")
     return _("，").join(parts)
 
 

@@ -10,7 +10,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .. import scoring
+from .. import labels, scoring
 from .writer import _register_styles, _save, put_number, put_text
 
 SUMMARY_HEADINGS = (
@@ -69,7 +69,7 @@ def summary_workbook(summary) -> bytes:
                     None if line.rate is None else line.rate / scoring.HUNDRED,
                     line.funding_score,
                     line.total,
-                    line.grade,
+                    labels.grade(line.grade),
                     Decimal(line.errors),
                     Decimal(line.warnings),
                 ],

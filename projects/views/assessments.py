@@ -217,7 +217,9 @@ def _edit_context(request, assessment: SelfAssessment, editor: AssessmentEditor,
         "sections": editor.sections(result, rules),
         "deleted_rows": editor.deleted_rows(),
         "weights_total": editor.weights_total(),
-        "amount_unit": editor.header_value("amount_unit"),
+        "amount_unit": dict(SelfAssessment.AmountUnit.choices).get(
+            editor.header_value("amount_unit"), editor.header_value("amount_unit")
+        ),
         "input_errors": editor.input_errors(),
         "funding_refused": any(f"funding.total.{c}" in refused for c in schema.COLUMN_CODES),
         "rules": rules,

@@ -237,8 +237,9 @@
   const amountUnit = document.getElementById("id_amount_unit");
   if (amountUnit) {
     amountUnit.addEventListener("change", () => {
+      const chosen = amountUnit.options[amountUnit.selectedIndex];
       document.querySelectorAll(".js-amount-unit").forEach((node) => {
-        node.textContent = amountUnit.value;
+        node.textContent = chosen ? chosen.textContent.trim() : amountUnit.value;
       });
     });
   }
