@@ -12,32 +12,16 @@ as JSON (all or nothing: checks and writes) and send_reminders for everybody.
 
 import argparse
 import json
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
+from _common import at_each_size
 from scale_bench import recreate  # the throwaway database, dropped and created again
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/perfeval_campaign_bench"
 YEAR = 2025
 DEPARTMENTS = 71
 UNITS_PER_DEPARTMENT = 5
-
-
-def setup(url: str):
-    os.environ["DATABASE_URL"] = url
-    os.environ["DEBUG"] = "1"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "perfeval.settings"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def task_list(tasks: int) -> dict:
@@ -108,19 +92,7 @@ def main():
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--database", default=DEFAULT_DATABASE)
     args = parser.parse_args()
-    first = True
-    for tasks in sorted(args.tasks):
-        recreate(args.database)
-        if first:
-            setup(args.database)
-            first = False
-        else:
-            from django.core.management import call_command
-            from django.db import connection
-
-            connection.close()
-            call_command("migrate", verbosity=0)
-        run(tasks, args.requests)
+    at_each_size(args.tasks, args.database, recreate, lambda size: run(size, args.requests))
 
 
 def run(tasks: int, requests: int):

@@ -17,10 +17,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-from _common import demo_document, setup
+from _common import demo_document, setup, wait_until_serving
 from scale_bench import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,14 +48,7 @@ def serve(folder: Path, port: int):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("runserver did not start")
+    return wait_until_serving(server, port, "runserver")
 
 
 class Keys:

@@ -29,6 +29,8 @@ import urllib.request
 from decimal import Decimal
 from pathlib import Path
 
+from _common import wait_until_serving
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/perfeval_bench"
 YEAR = 2025
@@ -200,14 +202,7 @@ def serve(url: str, port: int):
         cwd=ROOT,
         env=env,
     )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("gunicorn did not start")
+    return wait_until_serving(server, port, "gunicorn")
 
 
 def session_cookie(username: str) -> str:

@@ -11,18 +11,15 @@ first, only the clean ones, one flag), the comparison index and one indicator's 
 """
 
 import argparse
-import os
 import random
 import statistics
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
+from _common import at_each_size
 from campaign_bench import measure  # p50 / p95 / queries of one page through the test client
 from scale_bench import INDICATORS, recreate
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/perfeval_triage_bench"
 YEAR = 2025
 UNITS = 20
@@ -32,19 +29,6 @@ REASONS = [
     "项目按计划推进，个别指标因统计口径调整未完全达标。",
     "部分活动因场地原因调整，将在下一年度补足。",
 ]
-
-
-def setup(url: str):
-    os.environ["DATABASE_URL"] = url
-    os.environ["DEBUG"] = "1"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "perfeval.settings"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def generate(submitted: int):
@@ -151,19 +135,7 @@ def main():
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--database", default=DEFAULT_DATABASE)
     args = parser.parse_args()
-    first = True
-    for submitted in sorted(args.submitted):
-        recreate(args.database)
-        if first:
-            setup(args.database)
-            first = False
-        else:
-            from django.core.management import call_command
-            from django.db import connection
-
-            connection.close()
-            call_command("migrate", verbosity=0)
-        run(submitted, args.requests)
+    at_each_size(args.submitted, args.database, recreate, lambda size: run(size, args.requests))
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ def verdict(form: FormInput, rules: Rules = DEFAULT_RULES) -> Evaluation:
     checks += _indicator_checks(form, rules, row_suggestions)
     checks += _total_checks(form, rules, total)
     checks += _optional_rule_checks(form, rules, rate, row_suggestions)
-    return Evaluation(
+    result = Evaluation(
         execution_rate=rate,
         funding_score=computed,
         entered_total=scoring.entered_total(form),
@@ -54,6 +54,48 @@ def verdict(form: FormInput, rules: Rules = DEFAULT_RULES) -> Evaluation:
         suggestions={row.key: s for row, s in zip(form.indicators, row_suggestions, strict=True)},
         checks=tuple(checks),
     )
+    if not form.typed:
+        return result
+    # A saved draft with refused input reads as the editor page showed it when it was saved: nothing computed
+    # from those cells, and each one an error that blocks submission.
+    result = without_refused_input(result, {path for path, _text in form.typed})
+    typed = [_typed_check(form, Path.parse(path), text) for path, text in form.typed]
+    return dataclasses.replace(result, checks=(*typed, *result.checks))
+
+
+TYPED_SHOWN = 30  # characters of a refused input quoted in its message
+
+
+def _typed_check(form: FormInput, path: Path, text: str) -> Check:
+    shown = text if len(text) <= TYPED_SHOWN else text[:TYPED_SHOWN] + "…"
+    return Check(
+        "typed_invalid",
+        ERROR,
+        _("%(where)s填写的“%(text)s”未通过校验（原因见编辑页面），已按原样保存在草稿中，改正后才能提交审核")
+        % {"where": _typed_where(form, path), "text": shown},
+        path,
+    )
+
+
+def _typed_where(form: FormInput, path: Path) -> str:
+    if path.is_indicator:
+        number = validation.whole_number(path.row)
+        rows = form.indicators
+        row = next((r for r in rows if r.key == path.row), None)
+        cell = schema.INDICATOR.get(path.cell)
+        where = _where(number, row) if row is not None and number else _("第%(row)s行") % {"row": path.row}
+        return _("%(where)s的%(cell)s") % {"where": where, "cell": _(cell.label)} if cell else where
+    if path.is_funding_amount:
+        return f"{label(path.source)} {label(path.column)}"
+    if path == schema.FUNDING_SCORE:
+        return label(schema.TOTAL) + " " + _("得分")
+    names = {
+        schema.FUNDING_WEIGHT: _("资金分值"),
+        schema.GOAL_EXPECTED: _("预期目标"),
+        schema.GOAL_ACTUAL: _("实际完成情况"),
+        "amount_unit": _("金额单位"),
+    }
+    return str(names.get(path, path))
 
 
 def _as_written(value: Decimal | None) -> str:

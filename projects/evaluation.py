@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 
-from . import scoring, triage
+from . import schema, scoring, triage
 from .models import FundingLine, Indicator, ScoringRules, SelfAssessment, StoredEvaluation, rules_from_snapshot
 
 Status = SelfAssessment.Status
@@ -143,7 +143,22 @@ def form_input(assessment: SelfAssessment, funding_lines=None, indicators=None) 
         ),
         printed_execution_rate=assessment.printed_execution_rate,
         printed_total=assessment.printed_total,
+        typed=typed_cells(assessment, rows),
     )
+
+
+def typed_cells(assessment: SelfAssessment, rows: list[Indicator]) -> tuple[tuple[str, str], ...]:
+    """The refused input a saved draft keeps (SelfAssessment.typed, Indicator.typed) by schema path."""
+    out = [(path, text) for path, text in _typed(assessment.typed)]
+    for i, row in enumerate(rows, start=1):
+        out += [(str(schema.indicator(indicator_key(i), cell)), text) for cell, text in _typed(row.typed)]
+    return tuple(out)
+
+
+def _typed(value) -> list[tuple[str, str]]:
+    if not isinstance(value, dict):
+        return []
+    return [(str(key), text) for key, text in value.items() if isinstance(text, str)]
 
 
 def evaluate_assessment(

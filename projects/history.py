@@ -177,6 +177,8 @@ def label_of(model, name) -> str:
 
 
 def display_value(model, name, value) -> str:
+    if isinstance(value, _Typed):
+        return _("“%(text)s”（未通过校验）") % {"text": value}
     if value is None or value == "":
         return _("（空）")
     f = _field(model, name)
@@ -199,11 +201,24 @@ def subject_of(model, row) -> str:
     return _("佐证材料“%(name)s”") % {"name": row.original_name}
 
 
+class _Typed(str):
+    """A cell a draft keeps as typed (the page refused it): shown as the text, marked as not accepted."""
+
+
+def _cell(obj, name):
+    """A row's cell as the history shows it: what a draft kept as typed, where it did (Indicator.typed,
+    SelfAssessment.typed by path), else the stored value."""
+    typed = getattr(obj, "typed", None)
+    if isinstance(typed, dict) and isinstance(typed.get(name), str):
+        return _Typed(typed[name])
+    return getattr(obj, name)
+
+
 def _changes(model, old, new, fields) -> tuple[FieldChange, ...]:
     out = []
     for name in fields:
-        before = getattr(old, name) if old is not None else None
-        after = getattr(new, name) if new is not None else None
+        before = _cell(old, name) if old is not None else None
+        after = _cell(new, name) if new is not None else None
         if _same(before, after):
             continue
         out.append(

@@ -623,12 +623,13 @@ def _rewrite(a: ParsedAssessment, assessment: SelfAssessment, user) -> SelfAsses
         changed = True
     for row, match in pairs:
         target = match or Indicator(assessment=assessment)
+        row = {**row, "typed": {}}  # the imported value replaces what a draft kept as typed
         if match is None or _differs(match, row):
             for name, value in row.items():
                 setattr(target, name, value)
             _stamped(target, user, now).save()
             changed = True
-    header = _header(a)
+    header = {**_header(a), "typed": {}}
     if changed or _differs(assessment, header):
         for name, value in header.items():
             setattr(assessment, name, value)

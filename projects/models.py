@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from . import schema, scoring
+from . import schema, scoring, triage
 from .collation import Pinyin
 
 # --- bulk writes meet the approved-form lock of projects.signals (.save() and .delete() meet it there) ---------
@@ -236,6 +236,8 @@ class SelfAssessment(models.Model):
     printed_total = models.CharField(
         _("原表填报总分"), max_length=20, blank=True, help_text=_("导入时原始文件印出的总分，仅供比对。")
     )
+    # A draft keeps what the clerk typed in a header or 项目资金 cell the editor refused ({schema path: text}).
+    typed = models.JSONField(_("未通过校验的填写内容"), default=dict, blank=True)
     review_score = models.DecimalField(_("审核得分"), max_digits=5, decimal_places=2, null=True, blank=True)
     review_opinion = models.TextField(_("审核意见"), blank=True)
     created_by = models.ForeignKey(
@@ -366,8 +368,9 @@ class Indicator(models.Model):
     )
     position = models.PositiveIntegerField(_("序号"), default=0)
     # The row's cells as projects.schema declares them (label, kind, length, digits).
-    level1 = models.CharField(_(_CELL["level1"].label), max_length=20, choices=Level1.choices)
-    level2 = models.CharField(_(_CELL["level2"].label), max_length=30, choices=Level2.choices)
+    # Blank only on a draft whose row is not finished: the checks report it and it blocks submission.
+    level1 = models.CharField(_(_CELL["level1"].label), max_length=20, choices=Level1.choices, blank=True)
+    level2 = models.CharField(_(_CELL["level2"].label), max_length=30, choices=Level2.choices, blank=True)
     name = models.CharField(_(_CELL["name"].label), max_length=_CELL["name"].max_length, blank=True)
     target = models.CharField(_(_CELL["target"].label), max_length=_CELL["target"].max_length, blank=True)
     actual = models.CharField(_(_CELL["actual"].label), max_length=_CELL["actual"].max_length, blank=True)
@@ -383,6 +386,8 @@ class Indicator(models.Model):
     weight = _points(_(_CELL["weight"].label))
     score = _points(_(_CELL["score"].label))
     deviation = models.TextField(_(_CELL["deviation"].label), blank=True)
+    # A draft keeps what the clerk typed in a cell the editor refused ({cell: text}); the cell itself is blank.
+    typed = models.JSONField(_("未通过校验的填写内容"), default=dict, blank=True)
     history = HistoricalRecords()
 
     objects = PartQuerySet.as_manager()
@@ -401,7 +406,11 @@ class Indicator(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    *[Q(level1=parent, level2__in=schema.level2_under(parent)) for parent in schema.LEVEL1_ORDER],
+                    Q(level1="", level2=""),
+                    *[
+                        Q(level1=parent, level2__in=("", *schema.level2_under(parent)))
+                        for parent in schema.LEVEL1_ORDER
+                    ],
                     _connector=Q.OR,
                 ),
                 name="indicator_level2_under_level1",
@@ -633,6 +642,12 @@ class StoredEvaluation(models.Model):
     # ... and compared with the department's other filed forms of the year (projects.triage.refresh).
     shared_deviations = models.PositiveIntegerField(_("偏差原因雷同的指标数"), default=0)
     inconsistent_scores = models.PositiveIntegerField(_("同一指标评分不一的指标数"), default=0)
+    flag_count = models.GeneratedField(
+        verbose_name=_("需要查看的情况数"),
+        expression=triage.flag_count_expression(),
+        output_field=models.IntegerField(),
+        db_persist=True,
+    )
     # The 年度资金总额 row in 万元 (元 ÷ 10000 is exact at eight places: amounts carry four), so that sums
     # need no conversion.
     budget_wan = models.DecimalField(_("全年预算数（万元）"), max_digits=26, decimal_places=8, null=True)
@@ -650,6 +665,7 @@ class StoredEvaluation(models.Model):
             models.Index(fields=["total_score"], name="evaluation_total_idx"),
             models.Index(fields=["execution_rate"], name="evaluation_rate_idx"),
             models.Index(fields=["rules_year", "frozen"], name="evaluation_rules_idx"),
+            models.Index(fields=["flag_count", "errors"], name="evaluation_flags_idx"),
         ]
 
     def __str__(self):

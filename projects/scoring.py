@@ -96,6 +96,9 @@ class FormInput:
     indicators: tuple[IndicatorRow, ...] = ()
     printed_execution_rate: str = ""  # e.g. "48%", as a source document printed it
     printed_total: str = ""  # e.g. "93"
+    # Cells of a saved draft whose input the editor refused: (schema path, the text as typed). The cell itself
+    # reads as blank; nothing is computed from it and each one is an error until it is corrected.
+    typed: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

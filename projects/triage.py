@@ -25,6 +25,7 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -190,13 +191,19 @@ def clean_q(prefix: str = "stored_evaluation__") -> Q:
     return q & Q(**{prefix + "assessment__isnull": False})
 
 
-def annotate(queryset: QuerySet, prefix: str = "stored_evaluation__") -> QuerySet:
-    """`flag_count`: how many of the flags other than errors a form raises (for sorting in SQL)."""
+def flag_count_expression() -> ExpressionWrapper:
+    """How many of the flags other than errors a stored evaluation raises: StoredEvaluation.flag_count, a
+    column the database computes from the flags, so that the queue sorts on an index."""
     count = sum(
-        (Case(When(_prefixed(flag.raised, prefix), then=Value(1)), default=Value(0)) for flag in LOOK_FLAGS),
+        (Case(When(flag.raised, then=Value(1)), default=Value(0)) for flag in LOOK_FLAGS),
         Value(0),
     )
-    return queryset.annotate(flag_count=ExpressionWrapper(count, output_field=IntegerField()))
+    return ExpressionWrapper(count, output_field=IntegerField())
+
+
+def annotate(queryset: QuerySet, prefix: str = "stored_evaluation__") -> QuerySet:
+    """`flag_count` on each form (StoredEvaluation.flag_count), for the queue's rows and its sort."""
+    return queryset.annotate(flag_count=F(prefix + "flag_count"))
 
 
 def describe(stored) -> list[tuple[str, str]]:

@@ -332,16 +332,25 @@ def test_validation_error_keeps_every_typed_value(client_for, preparer, assessme
         **{f"ind-{i}-actual": "99 人次", f"ind-{i}-score": "30"},
     )
     add_row(data, level1="benefit", level2="social", name="新加的一行", weight="1", score="1", position="9")
-    response = client_for(preparer).post(edit_url(assessment), data)
-    assert response.status_code == 422
-    page = text(response)
-    assert "未保存：有 2 处填写有误" in page
+    client = client_for(preparer)
+    response = client.post(edit_url(assessment), data)
+    # A draft saves what is valid and keeps the refused cells as typed; only submission needs them corrected.
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    total = assessment.funding_lines.get(source="total")
+    row = assessment.indicators.get(name="培训人次")
+    assert (assessment.goal_actual, assessment.version, total.executed) == ("刚刚输入的文字", 2, None)
+    assert assessment.typed == {"funding.total.executed": "abc"}
+    assert (row.actual, row.score, row.typed) == ("99 人次", None, {"score": "30"})
+    assert assessment.indicators.filter(name="新加的一行").exists()
+    page = text(client.get(edit_url(assessment)))
+    assert "有 2 处填写有误，已按原样保存并标出" in page
+    assert "这份草稿有 2 处填写有误，已按填写的内容保存" in page
     assert "刚刚输入的文字" in page and 'value="abc"' in page and "99 人次" in page and "新加的一行" in page
     assert f'id="id_ind-{i}-score_error">得分 30 超过分值 20' in page
+    assert 'data-unsaved="1"' not in page  # everything on the page is saved
     assert 'id="id_funding_total_executed_error">“abc”不是数字，请填写数字，如 44.32' in page
     assert 'aria-invalid="true"' in page
-    assessment.refresh_from_db()
-    assert assessment.version == 1 and assessment.goal_actual != "刚刚输入的文字"
 
 
 def test_stale_save_is_refused_with_what_changed_and_keeps_the_input(client_for, preparer, assessment):
@@ -544,17 +553,15 @@ def test_preview_shows_dashes_not_numbers_from_refused_input(client_for, prepare
 
 def test_the_panel_prefers_the_input_error_to_empty(client_for, preparer, assessment):
     response = client_for(preparer).post(
-        edit_url(assessment), post_data(assessment, funding_total_initial_budget="abc")
+        edit_url(assessment), post_data(assessment, funding_total_initial_budget="abc"), follow=True
     )
-    assert response.status_code == 422
     page = text(response)
     assert "年度资金总额 年初预算数：“abc”不是数字，请填写数字，如 44.32" in page
     assert "年初预算数未填写" not in page
 
 
 def test_page_after_a_failed_save_shows_no_figure_from_refused_input(client_for, preparer, assessment):
-    response = client_for(preparer).post(edit_url(assessment), post_data(assessment, funding_score="1e3"))
-    assert response.status_code == 422
+    response = client_for(preparer).post(edit_url(assessment), post_data(assessment, funding_score="1e3"), follow=True)
     page = text(response)
     assert 'data-testid="total">—<' in page and "1000" not in page
     assert "得分：“1e3”不是数字，请填写数字，如 44.32" in page

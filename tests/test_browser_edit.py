@@ -1,8 +1,6 @@
 """A preparer fills in a 自评表 in real Chromium: create, add/remove rows, a validation error, save, reopen,
 submit. Screenshots go to test-artifacts/ for a person to look at."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
@@ -93,20 +91,23 @@ def test_preparer_fills_in_a_form(page, login_page, preparer, assessment, projec
     expect(page.locator("#ind-row-6 .js-number")).to_have_text("5")
     expect(page.locator("#checks-panel")).to_contain_text("没有发现问题")
 
-    # A validation error: nothing typed is lost, the message sits next to the field.
+    # A typo in two cells: the draft is saved all the same, each cell kept as typed and marked with its reason.
     fill(page, "#id_funding_carryover_executed", "abc")
     fill(page, "#id_ind-0-score", "35")
     expect(page.locator("#checks-panel")).to_contain_text("填写有误")
     page.get_by_role("button", name="保存草稿").click()
-    expect(page.locator("#input-errors")).to_contain_text("未保存：有 2 处填写有误")
+    expect(page.locator(".alert-warning").first).to_contain_text("有 2 处填写有误，已按原样保存并标出")
+    expect(page.locator("#input-errors")).to_contain_text("这份草稿有 2 处填写有误")
     expect(page.locator("#id_funding_carryover_executed")).to_have_value("abc")
     expect(page.locator("#id_funding_carryover_executed_error")).to_have_text("“abc”不是数字，请填写数字，如 44.32")
     expect(page.locator("#id_ind-0-score_error")).to_have_text("得分 35 超过分值 30")
-    expect(page.locator("#id_ind-6-name")).to_have_value("带动就业")
+    expect(page.locator("#id_ind-4-name")).to_have_value("带动就业")
     expect(page.locator("#id_goal_actual")).to_have_value("已按计划完成年度工作任务。")
-    expect(page.locator("#ind-row-3")).to_have_class(re.compile(r"\bis-deleted\b"))
-    expect(page.locator(".js-dirty-note")).to_be_visible()  # leaving now would ask first
+    expect(page.locator("tbody.ind-row:not(.is-deleted)")).to_have_count(6)
+    expect(page.locator(".js-dirty-note")).to_be_hidden()  # all of it is saved
     screenshot(page, "edit-02-validation-error")
+    created.refresh_from_db()
+    assert created.version == 2 and created.typed == {"funding.carryover.executed": "abc"}
     # The summary links to the field.
     page.locator("#input-errors a", has_text="超过分值").click()
     expect(page.locator("#id_ind-0-score")).to_be_focused()
@@ -115,7 +116,8 @@ def test_preparer_fills_in_a_form(page, login_page, preparer, assessment, projec
     fill(page, "#id_funding_carryover_executed", "")
     fill(page, "#id_ind-0-score", "30")
     page.get_by_role("button", name="保存草稿").click()
-    expect(page.locator(".alert-success")).to_contain_text("已保存草稿（第 2 版）")
+    expect(page.locator(".alert-success")).to_contain_text("已保存草稿（第 3 版）")
+    expect(page.locator("#input-errors")).to_have_count(0)
 
     # Reopen: everything as saved.
     page.goto_path(f"/assessments/{created.pk}/")
@@ -126,7 +128,7 @@ def test_preparer_fills_in_a_form(page, login_page, preparer, assessment, projec
     expect(page.locator("#id_funding_total_executed")).to_have_value("90")
     expect(page.locator("[data-testid=total]")).to_have_text("99")
     created.refresh_from_db()
-    assert (created.version, created.status) == (2, "draft")
+    assert (created.version, created.status, created.typed) == (3, "draft", {})
     assert not created.indicators.filter(name="成本控制在预算内").exists()
 
     # Submit (the page asks first).

@@ -117,3 +117,23 @@ def test_a_block_pasted_into_the_funding_table(page, login_page, preparer, asses
     appropriation = FundingLine.objects.get(assessment=assessment, source="current_appropriation")
     assert (total.initial_budget, total.annual_budget, total.executed) == (200, 200, 150)
     assert (appropriation.annual_budget, appropriation.executed) == (200, 150)
+
+
+def test_a_typo_is_saved_as_typed_and_marked_until_corrected(page, login_page, preparer, assessment):
+    login_page("preparer")
+    page.goto_path(f"/assessments/{assessment.pk}/")
+    page.locator("#id_ind-0-score").focus()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("1o")  # the letter o for a zero
+    page.locator("#id_ind-1-actual").focus()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("已完成")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_load_state()
+    expect(page.locator("#input-errors")).to_contain_text("这份草稿有 1 处填写有误")
+    expect(page.locator("#id_ind-0-score")).to_have_value("1o")
+    expect(page.locator("#id_ind-0-score_error")).to_be_visible()
+    expect(page.locator("#id_ind-1-actual")).to_have_value("已完成")
+    screenshot(page, "draft-typed-cell")
+    assessment.refresh_from_db()
+    assert assessment.version == 2 and assessment.indicators.all()[0].typed == {"score": "1o"}

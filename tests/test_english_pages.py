@@ -69,6 +69,8 @@ def english_cast(preparer, reviewer, admin_user, unit, department, finance):
     # Errors and warnings on the page, and a suggestion's tooltip: 得分 below 分值 without a reason, a
     # score far from what the actual value supports.
     draft.indicators.filter(position=1).update(actual="80 persons", score=Decimal(12))
+    # A cell the editor refused, kept as typed in the draft: marked on the page and in the checks.
+    draft.indicators.filter(position=2).update(score=None, typed={"score": "3o"})
     stored_evaluation(draft)
     waiting = english_form(unit, department, "Volunteer services", preparer)
     workflow.submit(preparer, waiting.pk)

@@ -340,6 +340,19 @@ def test_reimport_writes_only_the_cells_that_changed(assessment):
     assert not FundingLine.history.filter(history_id__gt=last_line).exists()
 
 
+def test_reimport_replaces_what_a_draft_kept_as_typed(assessment):
+    SelfAssessment.objects.filter(pk=assessment.pk).update(typed={"funding_weight": "x"})
+    assessment.indicators.filter(position=1).update(score=None, typed={"score": "3o"})
+    assessment.refresh_from_db()
+
+    def change(ws):
+        ws["H13"].value = 18
+
+    [again] = reimport(edit(export(assessment), change))
+    assert again.typed == {} and again.indicators.get(position=1).typed == {}
+    assert again.indicators.get(position=1).score == D(18)
+
+
 def test_reimporting_the_same_workbook_writes_nothing(assessment):
     version = assessment.version
     last_row = Indicator.history.order_by("-history_id").values_list("history_id", flat=True).first()

@@ -155,6 +155,16 @@ def test_submitting_stores_the_cross_form_flags_on_both_forms_and_a_return_clear
     assert both == {first.pk: (0, 0), second.pk: (0, 0)}
 
 
+def test_the_stored_flag_count_is_the_number_of_flags_other_than_errors(project, second_project, preparer):
+    first = _with_deviation(project, 2023, SHARED)
+    second = _with_deviation(second_project, 2023, SHARED, score="8")
+    workflow.submit(preparer, first.pk)
+    workflow.submit(preparer, second.pk)
+    for stored in StoredEvaluation.objects.all():
+        raised = [code for code, _words in triage.describe(stored) if code != "errors"]
+        assert stored.flag_count == len(raised) and "shared_deviations" in raised
+
+
 def test_another_department_or_year_is_not_compared(project, other_unit, other_department):
     _with_deviation(project, 2023, SHARED)
     elsewhere = ProjectFactory(implementing_unit=other_unit, competent_department=other_department)

@@ -29,6 +29,49 @@ HEADER_CHECK_FIELDS = {
 }
 
 
+@dataclass(frozen=True)
+class Typed:
+    """What a clerk typed in a cell the page refused ("abc" in 得分, 15 points out of 10): a saved draft keeps
+    it as typed (SelfAssessment.typed, Indicator.typed) with the cell itself blank, and marks it again on the
+    next page and in the checks; only submission needs it corrected."""
+
+    text: str
+
+
+def cell_value(form: forms.Form, name: str):
+    """A cell as a save keeps it: the cleaned value, or Typed(text) where the page refused what was typed."""
+    if form.is_bound and name in form.errors:
+        raw = form[name].value()
+        text = "" if raw is None else str(raw)
+        if text.strip():
+            return Typed(text)
+        field = form.fields[name]
+        return None if isinstance(field, forms.DecimalField) else ""
+    return form.cleaned_data.get(name)
+
+
+def _as_text(value):
+    return value.text if isinstance(value, Typed) else value
+
+
+def column_value(field: forms.Field, value):
+    """What the database column holds for a cell kept as typed: blank (None for a number)."""
+    if isinstance(value, Typed):
+        return None if isinstance(field, forms.DecimalField) else ""
+    return value
+
+
+AMOUNT_CELL = forms.DecimalField()  # column_value() of a 项目资金 amount or 得分
+
+
+def typed_of(obj) -> dict[str, str]:
+    """The stored typed-as-is cells of a form or row ({key: text}), ignoring anything that is not one."""
+    value = getattr(obj, "typed", None)
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): v for k, v in value.items() if isinstance(v, str)}
+
+
 class AssessmentForm(forms.Form):
     """The form's own fields: header, 项目资金 (4 sources × 3 columns), 分值/得分, 年度总体目标."""
 
@@ -71,6 +114,11 @@ class AssessmentForm(forms.Form):
             for column in schema.COLUMN_CODES:
                 line = lines.get(source)
                 initial[schema.funding_field_name(source, column)] = shown(getattr(line, column) if line else None)
+        typed = typed_of(assessment)
+        for name in list(initial):
+            path = str(schema.header_path(name))
+            if path in typed:
+                initial[name] = typed[path]
         return initial
 
     def funding_cells(self):
@@ -273,6 +321,7 @@ def row_initial(row: Indicator) -> dict:
         "target_value": shown(row.target_value),
         "actual_value": shown(row.actual_value),
         "achievement": row.achievement,
+        **{name: text for name, text in typed_of(row).items() if name in ROW_FIELDS},
     }
 
 
@@ -311,7 +360,23 @@ def _clean(field: forms.Field, raw) -> object:
     try:
         return field.clean(raw)
     except forms.ValidationError:
-        return MISSING
+        return Typed(raw) if raw.strip() else MISSING
+
+
+def _loaded_cells(row: dict) -> dict:
+    """A row of the snapshot as a save reads it: validated as a whole row, like the posted one (a score above
+    its 分值 is kept as typed in both)."""
+    form = IndicatorForm(data={"row_id": str(row["id"]), **{f: row.get(f, "") for f in ROW_FIELDS}})
+    form.is_valid()
+    return {f: MISSING if f not in row else cell_value(form, f) for f in ROW_FIELDS}
+
+
+# The header cells a draft keeps as typed when refused; anything else refused (the page's version, the amount
+# unit, the whole form's length) refuses the save: it is not a cell a clerk typed into.
+TYPED_HEADER_FIELDS = frozenset(
+    {"funding_weight", "funding_score", "goal_expected", "goal_actual"}
+    | {schema.funding_field_name(s, c) for s in schema.SOURCE_CODES for c in schema.COLUMN_CODES}
+)
 
 
 class AssessmentEditor:
@@ -333,6 +398,36 @@ class AssessmentEditor:
                 for field in form.fields.values():
                     field.disabled = True
 
+    # A bound page made from the stored draft (for_page), not from what a browser posted: nothing unsaved.
+    from_storage = False
+
+    @classmethod
+    def for_page(cls, assessment: SelfAssessment, *, readonly=False) -> AssessmentEditor:
+        """The editor of the stored form. A draft that keeps refused input as typed is shown as it was saved:
+        bound to its stored content, so that every such cell is marked again with its reason."""
+        editor = cls(assessment, readonly=readonly)
+        stored_rows = list(assessment.indicators.all())
+        if not typed_of(assessment) and not any(typed_of(row) for row in stored_rows):
+            return editor
+        data = {name: _text(editor.header.initial.get(name)) for name in editor.header.fields}
+        prefix = INDICATOR_PREFIX
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": str(len(stored_rows)),
+                f"{prefix}-INITIAL_FORMS": str(len(stored_rows)),
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": str(schema.MAX_INDICATOR_ROWS),
+                LOADED_FIELD: editor.loaded_json,
+            }
+        )
+        for index, row in enumerate(stored_rows):
+            for name, value in row_initial(row).items():
+                data[f"{prefix}-{index}-{name}"] = _text(value)
+        bound = cls(assessment, data, readonly=readonly)
+        bound.from_storage = True
+        bound.is_valid()
+        return bound
+
     # -- what the page was loaded with ------------------------------------------------------------------
 
     @property
@@ -349,11 +444,7 @@ class AssessmentEditor:
         a snapshot."""
         if self.loaded is None:
             return None
-        fields = IndicatorForm.base_fields
-        return {
-            row["id"]: {f: MISSING if f not in row else _clean(fields[f], row[f]) for f in ROW_FIELDS}
-            for row in self.loaded["rows"]
-        }
+        return {row["id"]: _loaded_cells(row) for row in self.loaded["rows"]}
 
     def loaded_raw_rows(self) -> dict[int, dict]:
         """{row id: {field: the text the page was loaded with}} ({} without a snapshot)."""
@@ -364,17 +455,50 @@ class AssessmentEditor:
         return self.header.is_bound
 
     def is_valid(self) -> bool:
+        """Everything on the page is valid (what submission needs)."""
+        self._validate()
+        return self.header.is_valid() and self.indicators.is_valid()
+
+    def is_savable(self) -> bool:
+        """The page can be saved as a draft: every refused input is a cell, kept as typed (see Typed)."""
+        if self.is_valid():
+            return True
+        if self.header.non_field_errors() or self.indicators.non_form_errors():
+            return False
+        if any(name not in TYPED_HEADER_FIELDS for name in self.header.errors):
+            return False
+        live = [form for form in self.indicators.forms if not self.indicators.is_deleted(form)]
+        return not any("row_id" in form.errors for form in live)
+
+    def _validate(self) -> None:
+        if getattr(self, "_validated", False):
+            return
+        self._validated = True
         # Both are validated so that every error shows at once, not the first form's only.
-        header_ok = self.header.is_valid()
-        rows_ok = self.indicators.is_valid()
-        if header_ok and rows_ok:
-            live = [form.cleaned_data for form in self.indicators.forms if not self.indicators.is_deleted(form)]
-            try:
-                validation.form_text_within_limit(self.header.cleaned_data, live)
-            except validation.Invalid as refused:
-                self.header.add_error(None, refused.message)
-                return False
-        return header_ok and rows_ok
+        self.header.is_valid()
+        self.indicators.is_valid()
+        if not self.is_bound:
+            return
+        # The length as typed: a refused cell is kept as typed, so its text counts too.
+        header = {name: _as_text(self.header_cell(name)) for name in schema.FORM_TEXT_FIELDS}
+        live = [
+            {name: _as_text(cell_value(form, name)) for name in ROW_FIELDS}
+            for form in self.indicators.forms
+            if not self.indicators.is_deleted(form)
+        ]
+        try:
+            validation.form_text_within_limit(header, live)
+        except validation.Invalid as refused:
+            self.header.add_error(None, refused.message)
+
+    def header_cell(self, name: str):
+        """A header cell as a save keeps it (cleaned, or Typed where refused)."""
+        return cell_value(self.header, name)
+
+    @property
+    def typed_count(self) -> int:
+        """How many cells of a bound page hold refused input (kept as typed when saved)."""
+        return len(self.invalid_cells())
 
     @property
     def version(self) -> int | None:
@@ -554,7 +678,7 @@ class AssessmentEditor:
                     out.append(
                         InputError(
                             anchor=row.form[field].auto_id if field in row.form.fields else f"ind-row-{row.index}",
-                            where=f"{where}{gettext('的')}{label}" if label else where,
+                            where=gettext("%(where)s的%(cell)s") % {"where": where, "cell": label} if label else where,
                             message=m,
                         )
                     )

@@ -22,6 +22,7 @@ from ..history import ChangeNote, changes_since
 from ..models import EDIT_REASON, FundingLine, Indicator, SelfAssessment
 from ..refusals import Refused
 from .forms import (
+    AMOUNT_CELL,
     INDICATOR_PREFIX,
     LOADED_FIELD,
     MISSING,
@@ -29,7 +30,11 @@ from .forms import (
     AssessmentEditor,
     AssessmentForm,
     IndicatorForm,
+    Typed,
+    cell_value,
+    column_value,
     row_initial,
+    typed_of,
 )
 
 HEADER_FIELDS = ("amount_unit", "funding_weight", "goal_expected", "goal_actual")
@@ -56,6 +61,7 @@ class SaveResult:
     assessment: SelfAssessment
     dropped_blank_rows: int = 0
     submitted: bool = False
+    typed_cells: int = 0  # cells kept as typed because the page refused them (they block submission)
     refusal: workflow.TransitionRefused | None = None
     both_changed: list[str] = field(default_factory=list)  # changed by someone else too: this user's value kept
 
@@ -80,7 +86,10 @@ def refusal_reason(user, assessment: SelfAssessment) -> str | None:
 
 
 def save(user, pk, editor: AssessmentEditor, *, submit=False) -> SaveResult:
-    """Write a valid editor's content; with submit=True then 提交审核 through the workflow.
+    """Write a savable editor's content (editor.is_savable()); with submit=True then 提交审核 through the workflow.
+
+    A cell the page refused is kept as typed (editor.forms.Typed): the column blank, the text in `typed`; the
+    checks report it as an error, so the draft is saved and only submission is refused.
 
     Raises EditRefused (not allowed now) or Conflict (stale version) before writing anything. A
     refused submission leaves the saved draft in place and is returned as result.refusal.
@@ -104,13 +113,24 @@ def save(user, pk, editor: AssessmentEditor, *, submit=False) -> SaveResult:
         _write_funding(user, assessment, lines, header, now)
         plan = _merged_rows(editor, list(assessment.indicators.all()), merge)
         _write_rows(user, assessment, plan, now)
+        header_fields = editor.header.fields
         for name in HEADER_FIELDS:
-            setattr(assessment, name, header[name][0])
+            setattr(assessment, name, column_value(header_fields[name], header[name][0]))
+        assessment.typed = {
+            str(schema.header_path(name)): value.text
+            for name, (value, _mine) in header.items()
+            if isinstance(value, Typed)
+        }
         assessment.version += 1
         stamp(assessment, user, now)
         assessment.save()
         evaluation.store(assessment)
-    result = SaveResult(assessment=assessment, dropped_blank_rows=plan.dropped, both_changed=merge.both)
+    result = SaveResult(
+        assessment=assessment,
+        dropped_blank_rows=plan.dropped,
+        both_changed=merge.both,
+        typed_cells=len(assessment.typed) + sum(len(p.row.typed) for p in plan.rows),
+    )
     if submit:
         try:
             result.assessment = workflow.submit(user, pk, version=assessment.version)
@@ -162,24 +182,33 @@ def _stored_header(assessment: SelfAssessment, lines: dict) -> dict:
             values[schema.funding_field_name(source, column)] = getattr(line, column) if line else None
     total = lines.get(FundingLine.Source.TOTAL)
     values["funding_score"] = total.score if total else None
+    typed = typed_of(assessment)
+    for name in values:
+        path = str(schema.header_path(name))
+        if path in typed:
+            values[name] = Typed(typed[path])
     return values
 
 
 def _merged_header(editor: AssessmentEditor, assessment, lines, merge: _Merge) -> dict[str, tuple[object, bool]]:
     """{header field: (value to keep, whether it is this user's)}."""
-    data = editor.header.cleaned_data
     stored = _stored_header(assessment, lines)
     return {
-        name: merge.pick(data[name], editor.loaded_header(name), stored[name], _header_label(editor, name))
+        name: merge.pick(
+            editor.header_cell(name), editor.loaded_header(name), stored[name], _header_label(editor, name)
+        )
         for name in stored
     }
 
 
 def _write_funding(user, assessment, lines, header, now):
     for source in schema.SOURCE_CODES:
-        values = {c: header[schema.funding_field_name(source, c)][0] for c in schema.COLUMN_CODES}
+        values = {
+            c: column_value(AMOUNT_CELL, header[schema.funding_field_name(source, c)][0]) for c in schema.COLUMN_CODES
+        }
         # Constraint funding_score_only_on_total: the 得分 belongs to the 年度资金总额 row.
-        values["score"] = header["funding_score"][0] if source == FundingLine.Source.TOTAL else None
+        score = column_value(AMOUNT_CELL, header["funding_score"][0])
+        values["score"] = score if source == FundingLine.Source.TOTAL else None
         line = lines.get(source) or FundingLine(assessment=assessment, source=source)
         if line.pk is None or _changed(line, values):
             for name, value in values.items():
@@ -232,7 +261,7 @@ def _merged_cells(mine: dict, before: dict, row: Indicator, merge: _Merge) -> tu
         values[name], is_mine = merge.pick(
             mine[name],
             before[name],
-            getattr(row, name),
+            _stored_cell(row, name),
             lambda name=name: (
                 _("指标“%(name)s”的%(change)s")
                 % {"name": _row_name(mine, row), "change": IndicatorForm.base_fields[name].label}
@@ -256,7 +285,7 @@ def _merged_rows(editor: AssessmentEditor, stored_rows: list[Indicator], merge: 
         if form.is_blank_new_row:
             plan.dropped += 1
             continue
-        mine = {name: form.cleaned_data[name] for name in schema.INDICATOR_NAMES}
+        mine = {name: cell_value(form, name) for name in schema.INDICATOR_NAMES}
         row_id = form.cleaned_data.get("row_id")
         before = loaded.get(row_id) if loaded is not None and row_id else None
         # A row id that is not one of this form's rows (deleted meanwhile, or forged) makes a new row:
@@ -314,12 +343,23 @@ def _in_stored_order(rows: list[_PlannedRow], others: list[_PlannedRow]) -> list
     return out
 
 
+def _stored_cell(row: Indicator, name: str):
+    typed = typed_of(row)
+    return Typed(typed[name]) if name in typed else getattr(row, name)
+
+
 def _write_rows(user, assessment: SelfAssessment, plan: _RowPlan, now):
     for p in plan.deleted:
         stamp(p.row, user, now)
         p.row.delete()
+    fields = IndicatorForm.base_fields
     for position, p in enumerate(plan.rows, start=1):
-        values = {**p.values, "position": position}
+        if not p.values:  # a row someone else added, not on this page: kept as stored
+            values: dict = {"position": position}
+        else:
+            values = {name: column_value(fields[name], value) for name, value in p.values.items()}
+            values["typed"] = {name: value.text for name, value in p.values.items() if isinstance(value, Typed)}
+            values["position"] = position
         if p.row.pk is None or _changed(p.row, values):
             for name, value in values.items():
                 setattr(p.row, name, value)

@@ -117,13 +117,13 @@ def assessment_edit(request, pk):
     assessment = access.get_assessment(request.user, pk)
     if request.method != "POST":
         reason = editor_save.refusal_reason(request.user, assessment)
-        editor = AssessmentEditor(assessment, readonly=reason is not None)
+        editor = AssessmentEditor.for_page(assessment, readonly=reason is not None)
         return render(request, EDIT_TEMPLATE, _edit_context(request, assessment, editor, notice=reason))
 
     if not access.is_preparer_of(request.user, assessment):
         return _refused(request, editor_save.refusal_reason(request.user, assessment))
     editor = AssessmentEditor(assessment, request.POST)
-    if not editor.is_valid():
+    if not editor.is_savable():
         return render(request, EDIT_TEMPLATE, _edit_context(request, assessment, editor, invalid=True), status=422)
     submit = request.POST.get("action") == "submit"
     try:
@@ -180,6 +180,17 @@ def _report_save(request, result: editor_save.SaveResult):
             else _("未能提交审核：%(reason)s 已为您保存草稿。") % {"reason": result.refusal.message},
         )
         return
+    if result.typed_cells:
+        messages.warning(
+            request,
+            ngettext(
+                "已保存草稿（第 %(version)s 版）。有 %(n)s 处填写有误，已按原样保存并标出，改正后才能提交审核。",
+                "已保存草稿（第 %(version)s 版）。有 %(n)s 处填写有误，已按原样保存并标出，改正后才能提交审核。",
+                result.typed_cells,
+            )
+            % {"version": result.assessment.version, "n": result.typed_cells},
+        )
+        return
     messages.success(request, _("已保存草稿（第 %(version)s 版）。") % {"version": result.assessment.version})
 
 
@@ -209,6 +220,7 @@ def _edit_context(request, assessment: SelfAssessment, editor: AssessmentEditor,
     result = editor_page.verdict_on_screen(editor, rules)
     editable = not editor.readonly and not extra.get("unsaved")
     refused = editor.invalid_cells()
+    input_errors = editor.input_errors()
     return {
         "assessment": assessment,
         "editor": editor,
@@ -220,7 +232,9 @@ def _edit_context(request, assessment: SelfAssessment, editor: AssessmentEditor,
         "amount_unit": dict(SelfAssessment.AmountUnit.choices).get(
             editor.header_value("amount_unit"), editor.header_value("amount_unit")
         ),
-        "input_errors": editor.input_errors(),
+        "input_errors": input_errors,
+        # Cells the page refused and the engine's errors: all of them stand between the draft and submission.
+        "error_count": len(result.errors) + len(input_errors),
         "funding_refused": any(f"funding.total.{c}" in refused for c in schema.COLUMN_CODES),
         "rules": rules,
         "editable": editable,
