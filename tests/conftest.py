@@ -18,6 +18,17 @@ DEMO_FILE = Path(__file__).resolve().parents[1] / "projects" / "demo" / "forms_2
 Role = Membership.Role
 
 
+@pytest.fixture(autouse=True)
+def default_language(settings):
+    """Every test starts in the interface's default language: a request in English leaves its thread in
+    English (the locale middleware activates per request and, for streamed exports, never deactivates)."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def department(db):
     return Unit.objects.create(name="吴泾镇人民政府（测试）", kind=Unit.Kind.DEPARTMENT)

@@ -69,3 +69,27 @@ def test_triage_select_the_clean_forms_approve_them_together_and_compare(page, l
     expect(page.locator("[data-testid=compare-rows] tr[data-differs]")).to_have_count(2)
     screenshot(page, "triage-03-compare")
     assert errors == []
+
+
+def test_returning_several_in_english_needs_a_comment_for_each(page, login_page, forms, live_server):
+    _clean, low, odd = forms
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    login_page("reviewer")
+    page.goto_path("/review/")
+    for a in (low, odd):
+        page.locator(f"input[name=pick][value='{a.pk}']").check()
+    page.get_by_test_id("batch-return").click()
+    page.locator(f"#comment-{low.pk}").fill("Please explain the low execution.")
+    page.get_by_test_id("batch-return-confirm").click()
+    # The browser asks for the missing comment first; without it the server refuses and keeps what was typed.
+    page.locator(f"#comment-{odd.pk}").evaluate("element => element.removeAttribute('required')")
+    page.get_by_test_id("batch-return-confirm").click()
+    expect(page.get_by_test_id("batch-return-errors")).to_be_visible()
+    expect(page.locator(f"#comment-{low.pk}")).to_have_value("Please explain the low execution.")
+    screenshot(page, "triage-04-batch-return-en")
+    assert SelfAssessment.objects.filter(status=Status.RETURNED).count() == 0
+    page.locator(f"#comment-{odd.pk}").fill("The pass rate changed its basis: say so in the goals.")
+    page.get_by_test_id("batch-return-confirm").click()
+    page.wait_for_url(re.compile(r"/review/$"))
+    screenshot(page, "triage-05-returned-en")
+    assert set(SelfAssessment.objects.filter(status=Status.RETURNED).values_list("pk", flat=True)) == {low.pk, odd.pk}
