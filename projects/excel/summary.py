@@ -53,7 +53,10 @@ def summary_workbook(summary) -> bytes:
     ws.append([_summary_cell(ws, heading, "pe-head") for heading, _chars in SUMMARY_HEADINGS])
     count = 0
     styles: dict = {}
+    grades: dict[str, str] = {}  # each grade worded once, not once per row
     for count, line in enumerate(summary.all_rows(), start=1):
+        if line.grade not in grades:
+            grades[line.grade] = labels.grade(line.grade)
         ws.append(
             _summary_cells(
                 ws,
@@ -69,7 +72,7 @@ def summary_workbook(summary) -> bytes:
                     None if line.rate is None else line.rate / scoring.HUNDRED,
                     line.funding_score,
                     line.total,
-                    labels.grade(line.grade),
+                    grades[line.grade],
                     Decimal(line.errors),
                     Decimal(line.warnings),
                 ],
