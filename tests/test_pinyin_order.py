@@ -39,3 +39,15 @@ def test_the_home_page_lists_forms_in_pinyin_order(client, preparer, unit):
     page = client.get(reverse("dashboard")).content.decode()
     positions = [page.index(name) for name in PINYIN]
     assert positions == sorted(positions)
+
+
+def test_the_summary_lists_departments_and_units_in_pinyin_order(client, admin_user):
+    names = ["中心小学", "吴泾镇", "敬老院"]
+    for name in names:
+        department = Unit.objects.create(name=name, kind=Unit.Kind.DEPARTMENT)
+        unit = Unit.objects.create(name=f"{name}下属单位", kind=Unit.Kind.IMPLEMENTING, parent=department)
+        complete_assessment(ProjectFactory(implementing_unit=unit, competent_department=department), year=2023)
+    client.force_login(admin_user)
+    response = client.get(reverse("reports_summary") + "?year=2023")
+    lines = [line.name for line in response.context["summary"].units]
+    assert lines == ["敬老院", "吴泾镇", "中心小学"]
