@@ -328,6 +328,11 @@ class BatchPrintForm(forms.Form):
         },
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
+    public = forms.BooleanField(
+        label=_("公开版（按单位填报的原样打印，不附系统核对说明，用于部门决算公开）"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

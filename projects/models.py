@@ -744,6 +744,8 @@ class PrintJob(models.Model):
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="+")
     year = models.PositiveSmallIntegerField(_("年度"))
     statuses = models.JSONField(_("自评表状态"), default=list, blank=True)
+    # The 公开版: the forms as filed, without the system's 核对说明 (official_sheet.build_sheet).
+    public = models.BooleanField(_("公开版"), default=False)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(_("份数"), default=0)
     done = models.PositiveIntegerField(_("已生成"), default=0)

@@ -236,11 +236,16 @@ def build_sheet(
     funding: Iterable[FundingLine],
     indicators: Iterable[Indicator],
     evaluation: scoring.Evaluation,
+    *,
+    public: bool = False,
 ) -> OfficialSheet:
-    """The official table of one form: entered figures in the cells, the system's differences as notes."""
+    """The official table of one form: entered figures in the cells, the system's differences as notes.
+
+    The 公开版 (`public`, for the 部门决算 publication) is the form exactly as the unit filed it: no 注N marks
+    and no 核对说明 (the review copy, the default, has them)."""
     notes: list[str] = []
     marks: dict[str, int] = {}
-    for check in evaluation.checks:
+    for check in () if public else evaluation.checks:
         cell = NOTED_CELLS.get(check.field) if check.computed else None
         if cell and cell not in marks:
             notes.append(check.message)
@@ -299,7 +304,7 @@ def build_sheet(
         total = fit_figure(total_value, ROOM_NARROW, marks.get("total"))
     else:
         total_note = marks.get("total")
-        if total_note is None and evaluation.entered_total != evaluation.total_score:
+        if total_note is None and not public and evaluation.entered_total != evaluation.total_score:
             notes.append(
                 _("总分 %(entered)s 为各项填报得分之和；资金得分按执行率计算时，总分为 %(computed)s（%(grade)s）")
                 % {
@@ -351,8 +356,8 @@ def forms_queryset(queryset=None):
     )
 
 
-def sheet_for(assessment: SelfAssessment, rules: scoring.Rules | Rulebook) -> OfficialSheet:
+def sheet_for(assessment: SelfAssessment, rules: scoring.Rules | Rulebook, *, public: bool = False) -> OfficialSheet:
     funding = list(assessment.funding_lines.all())
     indicators = list(assessment.indicators.all())
     evaluation = evaluate_assessment(assessment, rules, funding_lines=funding, indicators=indicators)
-    return build_sheet(assessment, funding, indicators, evaluation)
+    return build_sheet(assessment, funding, indicators, evaluation, public=public)

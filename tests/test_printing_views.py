@@ -63,10 +63,27 @@ def test_the_pdf_view_makes_the_same_queries_for_a_short_and_a_long_form(
         assert client.get(reverse("assessment_pdf", args=[long.pk])).status_code == 200
 
 
+def test_the_public_copy_prints_the_form_as_filed_without_the_systems_notes(client_for, preparer, project):
+    from urllib.parse import quote
+
+    # 执行率 45.87 %: the entered funding score 8 is not the computed 5, a 核对说明 of the review copy.
+    a = complete_assessment(project, budget="44.32", executed="20.33", funding_score="8")
+    url = reverse("assessment_pdf", args=[a.pk])
+    client = client_for(preparer)
+    review = squeeze("".join(pages_text(client.get(url).content)))
+    response = client.get(url + "?copy=public")
+    public = squeeze("".join(pages_text(response.content)))
+    assert "核对说明" in review and "注1" in review
+    assert "核对说明" not in public and "注1" not in public
+    assert squeeze(a.project.name) in public and "草稿" in public  # still the form, still marked as a draft
+    assert quote("公开版") in response["Content-Disposition"]
+
+
 def test_the_print_button_links_to_the_pdf(assessment):
     html = render_to_string("projects/partials/print_button.html", {"assessment": assessment})
     assert reverse("assessment_pdf", args=[assessment.pk]) in html
     assert "打印 PDF" in html and "草稿" in html  # says that a draft prints with a mark
+    assert reverse("assessment_pdf", args=[assessment.pk]) + "?copy=public" in html and "公开版" in html
     assert 'target="_blank"' in html and 'rel="noopener"' in html
 
 
@@ -101,6 +118,31 @@ def test_a_small_batch_downloads_at_once(client_for, preparer, unit):
     )
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert len(PdfReader(io.BytesIO(response.content)).pages) == 2
+
+
+def test_a_public_batch_prints_the_forms_without_the_systems_notes(client_for, preparer, unit, project):
+    complete_assessment(project, budget="44.32", executed="20.33", funding_score="8")
+    client = client_for(preparer)
+    choice = {"unit": unit.pk, "year": 2023, "statuses": ["draft"]}
+    review = squeeze("".join(pages_text(client.post(reverse("print_batch"), choice).content)))
+    response = client.post(reverse("print_batch"), {**choice, "public": "on"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    public = squeeze("".join(pages_text(response.content)))
+    assert "核对说明" in review and "核对说明" not in public and squeeze(project.name) in public
+
+
+def test_a_queued_public_batch_and_its_restart_stay_public(preparer, unit, project):
+    complete_assessment(project, budget="44.32", executed="20.33", funding_score="8")
+    job = PrintJob.objects.create(requested_by=preparer, unit=unit, year=2023, statuses=["draft"], public=True, total=1)
+    tasks.run_print_job.call(job.pk)
+    job.refresh_from_db()
+    with job.file.open("rb") as pdf:
+        assert "核对说明" not in squeeze("".join(pages_text(pdf.read())))
+    PrintJob.objects.filter(pk=job.pk).update(status=PrintJob.Status.FAILED)
+    job.refresh_from_db()
+    again = tasks.restart(preparer, job)
+    assert again.pdf is not None and "核对说明" not in squeeze("".join(pages_text(again.pdf)))
+    assert "公开版" in again.filename
 
 
 def test_another_units_batch_is_refused_and_prints_nothing(client_for, outsider, unit, assessment):

@@ -127,9 +127,9 @@ def _chunks(items: Sequence, size: int):
         yield items[start : start + size]
 
 
-def _chunk_html(pks: Sequence[int], rules: scoring.Rules | Rulebook, title: str) -> str:
+def _chunk_html(pks: Sequence[int], rules: scoring.Rules | Rulebook, title: str, public: bool) -> str:
     by_pk = {form.pk: form for form in forms_queryset(SelfAssessment.objects.filter(pk__in=pks))}
-    return official_html([by_pk[pk] for pk in pks if pk in by_pk], rules, title)
+    return official_html([by_pk[pk] for pk in pks if pk in by_pk], rules, title, public=public)
 
 
 def batch_title(count: int, year: int | None = None, unit: str = "") -> str:
@@ -151,6 +151,7 @@ def render_batch(
     workers: int | None = None,
     chunk_size: int = CHUNK_SIZE,
     render: Callable[[str, str], object] = html_to_pdf,
+    public: bool = False,
 ) -> int:
     """The official PDFs of these forms (in this order) as one document, each form starting on a new page.
 
@@ -159,7 +160,7 @@ def render_batch(
     in flight, so memory follows the chunk size and the number of workers, never the size of the batch.
     `progress(done, total)` is called after each chunk. `render(html, path)` renders a chunk when there is one
     worker (in a web request: projects.printing.limits.html_to_pdf, within the time limit). Returns the number of
-    pages.
+    pages. `public`: the 公开版 of every form (no 核对说明).
     """
     from pypdf import PdfWriter
 
@@ -175,7 +176,7 @@ def render_batch(
         paths = [str(Path(folder) / f"chunk-{i:05d}.pdf") for i in range(len(chunks))]
         if workers <= 1 or len(chunks) == 1:
             for chunk, path in zip(chunks, paths, strict=True):
-                render(_chunk_html(chunk, rules, title), path)
+                render(_chunk_html(chunk, rules, title, public), path)
                 done = _append(writer, path, done + len(chunk), len(pks), progress)
         else:
             pool = worker_pool(workers)
@@ -184,7 +185,7 @@ def render_batch(
             try:
                 for index in range(len(chunks)):
                     while next_chunk < len(chunks) and len(pending) <= workers:
-                        html = _chunk_html(chunks[next_chunk], rules, title)
+                        html = _chunk_html(chunks[next_chunk], rules, title, public)
                         pending[next_chunk] = pool.submit(worker.render_chunk, html, paths[next_chunk])
                         next_chunk += 1
                     pending.pop(index).result()

@@ -72,6 +72,7 @@ def pdf_bytes(html: str) -> bytes:
             return stream.read()
 
 
-def assessment_pdf(assessment) -> bytes:
-    """The official PDF of one form (already fetched through projects.access), within the time limit."""
-    return pdf_bytes(render.assessment_html(assessment))
+def assessment_pdf(assessment, *, public: bool = False) -> bytes:
+    """The official PDF of one form (already fetched through projects.access), within the time limit;
+    `public`: the 公开版 (no 核对说明)."""
+    return pdf_bytes(render.assessment_html(assessment, public=public))

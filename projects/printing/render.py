@@ -50,11 +50,16 @@ PDF_LANGUAGE = "zh-hans"
 
 
 def official_html(
-    assessments: Sequence[SelfAssessment], rules: scoring.Rules | Rulebook, title: str | None = None
+    assessments: Sequence[SelfAssessment],
+    rules: scoring.Rules | Rulebook,
+    title: str | None = None,
+    *,
+    public: bool = False,
 ) -> str:
-    """The HTML of the PDF document for these forms (loaded with forms_queryset), in the official language."""
+    """The HTML of the PDF document for these forms (loaded with forms_queryset), in the official language;
+    `public`: the 公开版, without the system's 核对说明 (official_sheet.build_sheet)."""
     with translation.override(PDF_LANGUAGE):
-        return document_html([sheet_for(form, rules) for form in assessments], title)
+        return document_html([sheet_for(form, rules, public=public) for form in assessments], title)
 
 
 STYLESHEETS = ("pdf/official_table.css", "pdf/print.css")
@@ -141,10 +146,10 @@ def html_to_pdf(html: str, target=None):
     return renderer().write_pdf(html, target)
 
 
-def assessment_html(assessment: SelfAssessment) -> str:
+def assessment_html(assessment: SelfAssessment, *, public: bool = False) -> str:
     """The official HTML of one form (already fetched through projects.access), ready for WeasyPrint."""
     form = forms_queryset(SelfAssessment.objects.filter(pk=assessment.pk)).get()
-    return official_html([form], Rulebook())
+    return official_html([form], Rulebook(), public=public)
 
 
 def render_assessment(assessment: SelfAssessment) -> bytes:

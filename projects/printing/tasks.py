@@ -73,12 +73,12 @@ class BatchRequest:
     job: PrintJob | None = None
 
 
-def batch_filename(unit: Unit, year: int) -> str:
-    return f"{unit.name}_{year}_绩效自评表.pdf"
+def batch_filename(unit: Unit, year: int, *, public: bool = False) -> str:
+    return f"{unit.name}_{year}_绩效自评表{'_公开版' if public else ''}.pdf"
 
 
-def request_batch(user, unit: Unit, year: int, statuses) -> BatchRequest:
-    """Print every form of `unit` for `year` (with these statuses) that `user` may see."""
+def request_batch(user, unit: Unit, year: int, statuses, *, public: bool = False) -> BatchRequest:
+    """Print every form of `unit` for `year` (with these statuses) that `user` may see; `public`: the 公开版."""
     ids = access.printable_ids(user, unit, year, statuses)
     if not ids:
         raise NothingToPrint(unit, year)
@@ -87,11 +87,11 @@ def request_batch(user, unit: Unit, year: int, statuses) -> BatchRequest:
         buffer = io.BytesIO()
         # In the request, within the time limit; past it the same batch goes to the worker instead.
         try:
-            batch.render_batch(ids, buffer, title=title, workers=1, render=limits.html_to_pdf)
+            batch.render_batch(ids, buffer, title=title, workers=1, render=limits.html_to_pdf, public=public)
         except limits.TooSlow:
             logger.warning("batch of %s forms too slow for a request; queued", len(ids))
         else:
-            return BatchRequest(pdf=buffer.getvalue(), filename=batch_filename(unit, year))
+            return BatchRequest(pdf=buffer.getvalue(), filename=batch_filename(unit, year, public=public))
     purge_old_jobs()
     fail_interrupted()
     with transaction.atomic():
@@ -103,7 +103,7 @@ def request_batch(user, unit: Unit, year: int, statuses) -> BatchRequest:
         if open_jobs >= MAX_OPEN_JOBS:
             raise TooManyJobs()
         job = PrintJob.objects.create(
-            requested_by=user, unit=unit, year=year, statuses=sorted(statuses), total=len(ids)
+            requested_by=user, unit=unit, year=year, statuses=sorted(statuses), public=public, total=len(ids)
         )
         # Enqueued once the row is committed, or the worker could look for a job that does not exist yet.
         transaction.on_commit(lambda: run_print_job.enqueue(job.pk))
@@ -123,7 +123,7 @@ def restart(user, job: PrintJob) -> BatchRequest:
     job.refresh_from_db()
     if not job.can_restart:
         raise NotRestartable()
-    return request_batch(user, job.unit, job.year, job.statuses)
+    return request_batch(user, job.unit, job.year, job.statuses, public=job.public)
 
 
 def fail_interrupted(now=None) -> int:
@@ -168,7 +168,11 @@ def run_print_job(job_id: int) -> int:
 
         with tempfile.TemporaryFile(suffix=".pdf") as stream:
             pages = batch.render_batch(
-                ids, stream, title=batch.batch_title(len(ids), job.year, job.unit.name), progress=progress
+                ids,
+                stream,
+                title=batch.batch_title(len(ids), job.year, job.unit.name),
+                progress=progress,
+                public=job.public,
             )
             stream.seek(0)
             job.file.save(f"{uuid.uuid4().hex}.pdf", File(stream), save=False)

@@ -18,6 +18,8 @@ from ..models import PrintJob, SelfAssessment
 from ..printing import limits, tasks
 
 RECENT_JOBS = 10
+# ?copy=public: the 公开版 (the form as filed, without the system's 核对说明); anything else: the review copy.
+PUBLIC_COPY = "public"
 
 
 def pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -32,11 +34,13 @@ def pdf_response(content: bytes, filename: str) -> HttpResponse:
 @require_GET
 def assessment_pdf(request, pk):
     assessment = access.get_assessment(request.user, pk)
+    public = request.GET.get("copy") == PUBLIC_COPY
     try:
-        content = limits.assessment_pdf(assessment)
+        content = limits.assessment_pdf(assessment, public=public)
     except limits.TooSlow as refused:
         return render(request, "pdf/too_slow.html", {"assessment": assessment, "message": refused.message}, status=503)
-    filename = f"{assessment.project.name}_{assessment.year}_绩效自评表.pdf"
+    edition = "_公开版" if public else ""
+    filename = f"{assessment.project.name}_{assessment.year}_绩效自评表{edition}.pdf"
     return pdf_response(content, filename)
 
 
@@ -48,7 +52,9 @@ def batch(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                result = tasks.request_batch(request.user, data["unit"], data["year"], data["statuses"])
+                result = tasks.request_batch(
+                    request.user, data["unit"], data["year"], data["statuses"], public=data["public"]
+                )
             except (tasks.NothingToPrint, tasks.TooManyJobs) as refused:
                 form.add_error(None, refused.message)
             else:

@@ -23,12 +23,23 @@ class Command(BaseCommand):
             choices=[c for c, _label in SelfAssessment.Status.choices],
             help="只打印该状态的表（可重复；默认全部状态）",
         )
+        parser.add_argument("--public", action="store_true", help="公开版：按单位填报的原样打印，不附系统核对说明")
         parser.add_argument("--workers", type=int, help="并行进程数（默认：本机可用的 CPU 核数）")
         parser.add_argument("-o", "--output", help="输出的 PDF 文件")
         parser.add_argument("--check", action="store_true", help="只检查字体与 HarfBuzz 子集化是否就绪（不生成 PDF）")
 
     def handle(
-        self, *args, year=None, unit=None, project=None, status=None, workers=None, output=None, check=False, **options
+        self,
+        *args,
+        year=None,
+        unit=None,
+        project=None,
+        status=None,
+        workers=None,
+        output=None,
+        check=False,
+        public=False,
+        **options,
     ):
         if check:
             return self._check()
@@ -59,7 +70,12 @@ class Command(BaseCommand):
             self.stderr.write(f"\r{done} / {total}", ending="")
 
         pages = batch.render_batch(
-            ids, output, title=batch.batch_title(len(ids), year, unit or ""), progress=progress, workers=workers
+            ids,
+            output,
+            title=batch.batch_title(len(ids), year, unit or ""),
+            progress=progress,
+            workers=workers,
+            public=public,
         )
         self.stderr.write("\r", ending="")
         self.stdout.write(
