@@ -67,6 +67,7 @@ urlpatterns = [
     path("review/<int:pk>/reopen/", review.reopen, name="review_reopen"),
     # 打印: the official form as a PDF, one form or a unit's whole year.
     path("assessments/<int:pk>/pdf/", printing.assessment_pdf, name="assessment_pdf"),
+    path("assessments/<int:pk>/docx/", printing.assessment_docx, name="assessment_docx"),
     path("print/", printing.batch, name="print_batch"),
     path("print/jobs/<int:pk>/", printing.job, name="print_job"),
     path("print/jobs/<int:pk>/download/", printing.job_download, name="print_job_download"),

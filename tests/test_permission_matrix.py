@@ -366,6 +366,7 @@ CASES = [
 CASES += [
     # --- 打印 -----------------------------------------------------------------------------------
     Case("assessment_pdf", expect=visible(), shows_form=True),
+    Case("assessment_docx", expect=visible(), shows_form=True),
     Case("print_batch", per_form=False, kwargs=nothing, expect=EVERYONE),
     # A unit outside the user's scope is not a choice of the form (400, and nothing printed).
     Case(

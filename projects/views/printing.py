@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from .. import access
 from ..forms import BatchPrintForm
 from ..models import PrintJob, SelfAssessment
-from ..printing import limits, tasks
+from ..printing import limits, tasks, word
 
 RECENT_JOBS = 10
 # ?copy=public: the 公开版 (the form as filed, without the system's 核对说明); anything else: the review copy.
@@ -42,6 +42,25 @@ def assessment_pdf(request, pk):
     edition = "_公开版" if public else ""
     filename = f"{assessment.project.name}_{assessment.year}_绩效自评表{edition}.pdf"
     return pdf_response(content, filename)
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@login_required
+@require_GET
+def assessment_docx(request, pk):
+    """The same official table as a Word document (the review copy, or the 公开版 with ?copy=public)."""
+    assessment = access.get_assessment(request.user, pk)
+    public = request.GET.get("copy") == PUBLIC_COPY
+    content = word.assessment_docx(assessment, public=public)
+    edition = "_公开版" if public else ""
+    response = HttpResponse(content, content_type=DOCX)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{assessment.project.name}_{assessment.year}_绩效自评表{edition}.docx"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
