@@ -398,6 +398,7 @@ def submission_diff(data: HistoryData) -> SubmissionDiff | None:
 # Fields not worth a line in the refusal: bookkeeping, and what the status line already says.
 _NOT_NOTED = {
     *("version", "updated_at", "created_at", "created_by", "submitted_at", "approved_at", "id", "status", "project"),
+    "typed",  # shown through the cells it belongs to (see _cell)
 }
 LONG_TEXT = {"goal_expected", "goal_actual", "deviation", "review_opinion"}  # "已修改", not old → new
 MAX_DETAILS = 30

@@ -501,8 +501,10 @@ def summary(user, filters: Filters, page: str | int | None = 1) -> Summary:
     paged.object_list = [row(v) for v in paged.object_list]
     points = _lowest_rates(qs)
     with_rate = totals.with_rate
-    units_shown = list(access.visible_units(user).exclude(kind=Unit.Kind.FINANCE).order_by("kind", Pinyin("name")))
-    rank = {unit.pk: i for i, unit in enumerate(units_shown)}
+    shown_units = access.visible_units(user).exclude(kind=Unit.Kind.FINANCE)
+    units_shown = list(shown_units.order_by("kind", Pinyin("name")))
+    # The lines' order: by name alone (a department's own line among its units), as the database collates it.
+    rank = {pk: i for i, pk in enumerate(shown_units.order_by(Pinyin("name"), "pk").values_list("pk", flat=True))}
     units, by_department, single_unit = _unit_lines(qs, filters, rank)
     return Summary(
         filters=filters,

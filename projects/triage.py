@@ -33,7 +33,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Length
+from django.db.models.functions import Coalesce, Length
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -203,7 +203,8 @@ def flag_count_expression() -> ExpressionWrapper:
 
 def annotate(queryset: QuerySet, prefix: str = "stored_evaluation__") -> QuerySet:
     """`flag_count` on each form (StoredEvaluation.flag_count), for the queue's rows and its sort."""
-    return queryset.annotate(flag_count=F(prefix + "flag_count"))
+    # A form without a stored evaluation yet raises none (not NULL, which PostgreSQL sorts first).
+    return queryset.annotate(flag_count=Coalesce(F(prefix + "flag_count"), Value(0)))
 
 
 def describe(stored) -> list[tuple[str, str]]:

@@ -169,3 +169,49 @@ def test_the_history_shows_what_was_typed_not_an_emptied_cell(client_for, prepar
     saved(client, assessment, **{f"ind-{i}-score": "3o"})
     page = text(client.get(reverse("assessment_history", args=[assessment.pk])))
     assert "“3o”（未通过校验）" in page
+
+
+def test_a_colleague_lowering_the_weight_does_not_make_the_untouched_score_mine(client_for, preparer, assessment):
+    """A lowers 分值 below 得分 while B changes 得分: A's save keeps B's 得分 (kept as typed, above the new 分值)."""
+    colleague = member(UserFactory(username="colleague"), assessment.project.implementing_unit, "preparer")
+    theirs = Client()
+    theirs.force_login(colleague)
+    mine = client_for(preparer)
+    i = row_index(assessment, "培训人次")
+    my_page = form_fields(text(mine.get(edit_url(assessment))))
+    their_page = form_fields(text(theirs.get(edit_url(assessment))))
+    their_page[f"ind-{i}-score"] = "15"
+    their_page[f"ind-{i}-deviation"] = "部分培训延期。"
+    assert theirs.post(edit_url(assessment), their_page).status_code == 302
+    my_page[f"ind-{i}-weight"] = "10"
+    response = mine.post(edit_url(assessment), my_page)
+    assert response.status_code == 409  # stale: the page comes back on the current version
+    again = form_fields(text(response))
+    assert again[f"ind-{i}-score"] == "15" and again[f"ind-{i}-weight"] == "10"
+    assert mine.post(edit_url(assessment), again).status_code == 302
+    row = assessment.indicators.get(name="培训人次")
+    assert (row.weight, row.score, row.typed) == (10, None, {"score": "15"})
+
+
+def test_a_second_level_without_its_first_is_kept_as_typed_not_a_server_error(client_for, preparer, assessment):
+    data = post_data(assessment)
+    add_row(data, level1="", level2="economic", name="带动就业", weight="1", position="9")
+    assert client_for(preparer).post(edit_url(assessment), data).status_code == 302
+    row = assessment.indicators.get(name="带动就业")
+    assert (row.level1, row.level2, row.typed) == ("", "", {"level2": "economic"})
+
+
+def test_a_long_text_pasted_into_a_number_cell_refuses_the_save(client_for, preparer, assessment):
+    response = client_for(preparer).post(edit_url(assessment), post_data(assessment, funding_weight="9" * 51 + "x"))
+    assert response.status_code == 422
+    assessment.refresh_from_db()
+    assert assessment.version == 1 and assessment.typed == {}
+
+
+def test_the_conflict_notice_does_not_show_the_typed_store(client_for, preparer, assessment):
+    from projects.history import changes_since
+
+    i = row_index(assessment, "培训人次")
+    saved(client_for(preparer), assessment, funding_weight="x", **{f"ind-{i}-score": "y"})
+    words = " ".join(note.what + " ".join(note.details) for note in changes_since(assessment, 1))
+    assert "{" not in words and "未通过校验的填写内容" not in words

@@ -131,13 +131,17 @@ def test_a_public_batch_prints_the_forms_without_the_systems_notes(client_for, p
     assert "核对说明" in review and "核对说明" not in public and squeeze(project.name) in public
 
 
-def test_a_queued_public_batch_and_its_restart_stay_public(preparer, unit, project):
+def test_a_queued_public_batch_and_its_restart_stay_public(client_for, preparer, unit, project):
+    from urllib.parse import quote
+
     complete_assessment(project, budget="44.32", executed="20.33", funding_score="8")
     job = PrintJob.objects.create(requested_by=preparer, unit=unit, year=2023, statuses=["draft"], public=True, total=1)
     tasks.run_print_job.call(job.pk)
     job.refresh_from_db()
     with job.file.open("rb") as pdf:
         assert "核对说明" not in squeeze("".join(pages_text(pdf.read())))
+    download = client_for(preparer).get(reverse("print_job_download", args=[job.pk]))
+    assert download.status_code == 200 and quote("公开版") in download["Content-Disposition"]
     PrintJob.objects.filter(pk=job.pk).update(status=PrintJob.Status.FAILED)
     job.refresh_from_db()
     again = tasks.restart(preparer, job)

@@ -55,3 +55,10 @@ def test_the_word_copy_is_chinese_whatever_the_interface_language(client_for, pr
     client.cookies["django_language"] = "en"
     document = document_of(client.get(reverse("assessment_docx", args=[assessment.pk])))
     assert cells(document)[0][0] == "项目名称"
+
+
+def test_characters_word_cannot_hold_are_left_out(client_for, preparer, project):
+    a = complete_assessment(project)
+    a.indicators.filter(position=1).update(deviation="延期\x0b一周\x1b。")
+    document = document_of(client_for(preparer).get(reverse("assessment_docx", args=[a.pk])))
+    assert any("延期一周。" in row for row in cells(document))

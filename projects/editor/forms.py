@@ -221,7 +221,11 @@ class IndicatorForm(forms.Form):
             return data
         level1, level2 = data.get("level1"), data.get("level2")
         if not level1:
-            self.add_error("level1", gettext("请选择一级指标"))
+            if "level1" not in self.errors:
+                self.add_error("level1", gettext("请选择一级指标"))
+            if level2:
+                # A 二级 is stored under its 一级 only (constraint indicator_level2_under_level1).
+                self.add_error("level2", gettext("请先选择一级指标，再选择二级指标"))
         if not level2:
             self.add_error("level2", gettext("请选择二级指标"))
         elif level1:
@@ -356,23 +360,44 @@ def read_snapshot(raw) -> dict | None:
     return {"header": header, "rows": rows}
 
 
-def _clean(field: forms.Field, raw) -> object:
+def parse_cell(field: forms.Field, raw) -> object:
+    """A cell's text parsed by its field alone: the value, Typed(text) when refused, MISSING when blank and refused."""
     try:
         return field.clean(raw)
     except forms.ValidationError:
         return Typed(raw) if raw.strip() else MISSING
 
 
-def _loaded_cells(row: dict) -> dict:
-    """A row of the snapshot as a save reads it: validated as a whole row, like the posted one (a score above
-    its 分值 is kept as typed in both)."""
-    form = IndicatorForm(data={"row_id": str(row["id"]), **{f: row.get(f, "") for f in ROW_FIELDS}})
+def field_value(form: forms.Form, name: str):
+    """A cell read on its own (its field's parsing, not the rules between cells): what the concurrent-edit
+    merge compares, so that changing one cell never makes another look changed (a 得分 is not "changed" because
+    its 分值 went below it)."""
+    raw = form[name].value() if form.is_bound else form.initial.get(name)
+    text = "" if raw is None else str(raw)
+    value = parse_cell(form.fields[name], text)
+    return None if value is MISSING else value
+
+
+def _cell_text(value) -> str:
+    if isinstance(value, Typed):
+        return value.text
+    if isinstance(value, Decimal):
+        return shown(value)
+    return "" if value is None else str(value)
+
+
+def validated_row(values: dict) -> dict:
+    """A row as a save writes it, once merged: validated as a whole row, so that a 得分 above its 分值 or a 二级
+    not under its 一级 (whoever typed which) is kept as typed and never breaks the schema's constraints."""
+    form = IndicatorForm(data={"row_id": "0", **{name: _cell_text(values.get(name)) for name in ROW_FIELDS}})
     form.is_valid()
-    return {f: MISSING if f not in row else cell_value(form, f) for f in ROW_FIELDS}
+    return {name: cell_value(form, name) for name in values}
 
 
 # The header cells a draft keeps as typed when refused; anything else refused (the page's version, the amount
 # unit, the whole form's length) refuses the save: it is not a cell a clerk typed into.
+# A number or a choice is short: a longer text refused there is no typo to keep, and the save is refused.
+TYPED_MAX = 50
 TYPED_HEADER_FIELDS = frozenset(
     {"funding_weight", "funding_score", "goal_expected", "goal_actual"}
     | {schema.funding_field_name(s, c) for s in schema.SOURCE_CODES for c in schema.COLUMN_CODES}
@@ -437,14 +462,18 @@ class AssessmentEditor:
     def loaded_header(self, name):
         """The value of a header field when the page was loaded (as the field reads it), or MISSING."""
         raw = self.loaded["header"].get(name) if self.loaded else None
-        return MISSING if raw is None else _clean(self.header.fields[name], raw)
+        return MISSING if raw is None else parse_cell(self.header.fields[name], raw)
 
     def loaded_rows(self) -> dict[int, dict] | None:
         """{row id: {field: value when the page was loaded, or MISSING}} in the loaded order; None without
         a snapshot."""
         if self.loaded is None:
             return None
-        return {row["id"]: _loaded_cells(row) for row in self.loaded["rows"]}
+        fields = IndicatorForm.base_fields
+        return {
+            row["id"]: {f: MISSING if f not in row else parse_cell(fields[f], row[f]) for f in ROW_FIELDS}
+            for row in self.loaded["rows"]
+        }
 
     def loaded_raw_rows(self) -> dict[int, dict]:
         """{row id: {field: the text the page was loaded with}} ({} without a snapshot)."""
@@ -467,8 +496,18 @@ class AssessmentEditor:
             return False
         if any(name not in TYPED_HEADER_FIELDS for name in self.header.errors):
             return False
+        if any(len(text) > TYPED_MAX for text in self._refused_short_cells()):
+            return False
         live = [form for form in self.indicators.forms if not self.indicators.is_deleted(form)]
         return not any("row_id" in form.errors for form in live)
+
+    def _refused_short_cells(self):
+        """The typed text of every refused number or choice cell (text cells count in the whole form's length)."""
+        for form in [self.header, *(row.form for row in self.rows())]:
+            for name in form.errors:
+                field = form.fields.get(name)
+                if field is not None and not isinstance(field, forms.CharField):
+                    yield _cell_text(cell_value(form, name))
 
     def _validate(self) -> None:
         if getattr(self, "_validated", False):

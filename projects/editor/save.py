@@ -31,10 +31,12 @@ from .forms import (
     AssessmentForm,
     IndicatorForm,
     Typed,
-    cell_value,
     column_value,
+    field_value,
+    parse_cell,
     row_initial,
     typed_of,
+    validated_row,
 )
 
 HEADER_FIELDS = ("amount_unit", "funding_weight", "goal_expected", "goal_actual")
@@ -129,7 +131,7 @@ def save(user, pk, editor: AssessmentEditor, *, submit=False) -> SaveResult:
         assessment=assessment,
         dropped_blank_rows=plan.dropped,
         both_changed=merge.both,
-        typed_cells=len(assessment.typed) + sum(len(p.row.typed) for p in plan.rows),
+        typed_cells=len(typed_of(assessment)) + sum(len(typed_of(p.row)) for p in plan.rows),
     )
     if submit:
         try:
@@ -285,7 +287,7 @@ def _merged_rows(editor: AssessmentEditor, stored_rows: list[Indicator], merge: 
         if form.is_blank_new_row:
             plan.dropped += 1
             continue
-        mine = {name: cell_value(form, name) for name in schema.INDICATOR_NAMES}
+        mine = {name: field_value(form, name) for name in schema.INDICATOR_NAMES}
         row_id = form.cleaned_data.get("row_id")
         before = loaded.get(row_id) if loaded is not None and row_id else None
         # A row id that is not one of this form's rows (deleted meanwhile, or forged) makes a new row:
@@ -344,8 +346,12 @@ def _in_stored_order(rows: list[_PlannedRow], others: list[_PlannedRow]) -> list
 
 
 def _stored_cell(row: Indicator, name: str):
+    """A stored cell read on its own, like field_value() reads the page's (a typed text parsed by its field)."""
     typed = typed_of(row)
-    return Typed(typed[name]) if name in typed else getattr(row, name)
+    if name not in typed:
+        return getattr(row, name)
+    value = parse_cell(IndicatorForm.base_fields[name], typed[name])
+    return Typed(typed[name]) if value is MISSING else value
 
 
 def _write_rows(user, assessment: SelfAssessment, plan: _RowPlan, now):
@@ -357,8 +363,9 @@ def _write_rows(user, assessment: SelfAssessment, plan: _RowPlan, now):
         if not p.values:  # a row someone else added, not on this page: kept as stored
             values: dict = {"position": position}
         else:
-            values = {name: column_value(fields[name], value) for name, value in p.values.items()}
-            values["typed"] = {name: value.text for name, value in p.values.items() if isinstance(value, Typed)}
+            cells = validated_row(p.values)
+            values = {name: column_value(fields[name], value) for name, value in cells.items()}
+            values["typed"] = {name: value.text for name, value in cells.items() if isinstance(value, Typed)}
             values["position"] = position
         if p.row.pk is None or _changed(p.row, values):
             for name, value in values.items():

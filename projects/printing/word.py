@@ -8,6 +8,7 @@ and the 核对说明 of the review copy (none in the 公开版). Written with py
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 
 from django.utils import translation
@@ -28,6 +29,12 @@ FONT = "SimSun"  # 宋体, the font of the official forms; Word substitutes its 
 BODY_PT, TITLE_PT, NOTE_PT = 9, 16, 8
 COLUMNS = len(GRID_MM)
 MARK_RED = RGBColor(0xC0, 0x39, 0x2B)
+# Characters XML 1.0 forbids (a pasted vertical tab, an escape): the PDF ignores them, a .docx cannot hold them.
+NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _xml_text(text: str) -> str:
+    return NOT_IN_XML.sub("", text or "")
 
 
 def assessment_docx(assessment: SelfAssessment, *, public: bool = False) -> bytes:
@@ -152,7 +159,7 @@ def _write_sheet(document, sheet: OfficialSheet) -> None:
         title.add_run(_("核对说明（表内为单位填报数，系统计算结果如下，供审核参考）")).font.size = Pt(NOTE_PT)
         for number, note in enumerate(sheet.notes, start=1):
             line = document.add_paragraph()
-            line.add_run(_("注%(n)s：") % {"n": number} + note).font.size = Pt(NOTE_PT)
+            line.add_run(_xml_text(_("注%(n)s：") % {"n": number} + note)).font.size = Pt(NOTE_PT)
     if sheet.approved_on:
         document.add_paragraph(_("审核通过日期：%(date)s") % {"date": sheet.approved_on})
 
@@ -181,7 +188,7 @@ class _Grid:
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         paragraph = cell.paragraphs[0]
         paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER
-        for number, line in enumerate((text or "").split("\n")):
+        for number, line in enumerate(_xml_text(text).split("\n")):
             if number:
                 paragraph = cell.add_paragraph()
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT

@@ -139,7 +139,7 @@ def job_download(request, pk):
         stream,
         content_type="application/pdf",
         as_attachment=True,
-        filename=tasks.batch_filename(print_job.unit, print_job.year),
+        filename=tasks.batch_filename(print_job.unit, print_job.year, public=print_job.public),
     )
     response["Cache-Control"] = "private, no-store"
     return response
