@@ -501,10 +501,11 @@ def summary(user, filters: Filters, page: str | int | None = 1) -> Summary:
     paged.object_list = [row(v) for v in paged.object_list]
     points = _lowest_rates(qs)
     with_rate = totals.with_rate
-    shown_units = access.visible_units(user).exclude(kind=Unit.Kind.FINANCE)
-    units_shown = list(shown_units.order_by("kind", Pinyin("name")))
-    # The lines' order: by name alone (a department's own line among its units), as the database collates it.
-    rank = {pk: i for i, pk in enumerate(shown_units.order_by(Pinyin("name"), "pk").values_list("pk", flat=True))}
+    # One query in the database's pinyin collation: the lines' order (by name alone, a department's own line among
+    # its units) and the filter's options (departments first, each group in that order).
+    by_name = list(access.visible_units(user).exclude(kind=Unit.Kind.FINANCE).order_by(Pinyin("name"), "pk"))
+    rank = {unit.pk: i for i, unit in enumerate(by_name)}
+    units_shown = sorted(by_name, key=lambda unit: (unit.kind, rank[unit.pk]))
     units, by_department, single_unit = _unit_lines(qs, filters, rank)
     return Summary(
         filters=filters,

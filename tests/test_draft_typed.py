@@ -215,3 +215,25 @@ def test_the_conflict_notice_does_not_show_the_typed_store(client_for, preparer,
     saved(client_for(preparer), assessment, funding_weight="x", **{f"ind-{i}-score": "y"})
     words = " ".join(note.what + " ".join(note.details) for note in changes_since(assessment, 1))
     assert "{" not in words and "未通过校验的填写内容" not in words
+
+
+def test_the_edit_page_reads_in_pinned_queries_typed_cells_or_not(client_for, preparer, assessment):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(preparer)
+    client.get(edit_url(assessment))  # session, user and the year's rules loaded once already
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(edit_url(assessment)).status_code == 200
+        return len(queries)
+
+    clean = count()
+    i = row_index(assessment, "培训人次")
+    saved(client, assessment, **{f"ind-{i}-score": "abc"})
+    # The page of a draft with typed cells binds a second editor to the stored form: its rows and lines again.
+    assert (clean, count()) == (PINNED_EDIT_PAGE, PINNED_EDIT_PAGE + 2)
+
+
+PINNED_EDIT_PAGE = 8  # the edit page of one form, as measured: a change here is a change of the page's cost

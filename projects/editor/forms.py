@@ -270,6 +270,16 @@ IndicatorFormSet = formset_factory(
 INDICATOR_PREFIX = "ind"
 
 
+def management_data(total: int, initial: int) -> dict[str, str]:
+    """The indicator formset's management fields as a browser posts them (for a page built on the server)."""
+    return {
+        f"{INDICATOR_PREFIX}-TOTAL_FORMS": str(total),
+        f"{INDICATOR_PREFIX}-INITIAL_FORMS": str(initial),
+        f"{INDICATOR_PREFIX}-MIN_NUM_FORMS": "0",
+        f"{INDICATOR_PREFIX}-MAX_NUM_FORMS": str(schema.MAX_INDICATOR_ROWS),
+    }
+
+
 @dataclass
 class Row:
     """An indicator row as the page shows it: its form, formset index and number on the page (第N行)."""
@@ -411,7 +421,7 @@ class AssessmentEditor:
         self.assessment = assessment
         self.readonly = readonly
         lines = list(assessment.funding_lines.all())
-        stored = list(assessment.indicators.all())
+        self.stored_rows = stored = list(assessment.indicators.all())
         header_initial = AssessmentForm.initial_for(assessment, lines)
         rows_initial = [row_initial(row) for row in stored]
         self.header = AssessmentForm(data, initial=header_initial)
@@ -431,23 +441,14 @@ class AssessmentEditor:
         """The editor of the stored form. A draft that keeps refused input as typed is shown as it was saved:
         bound to its stored content, so that every such cell is marked again with its reason."""
         editor = cls(assessment, readonly=readonly)
-        stored_rows = list(assessment.indicators.all())
-        if not typed_of(assessment) and not any(typed_of(row) for row in stored_rows):
+        if not typed_of(assessment) and not any(typed_of(row) for row in editor.stored_rows):
             return editor
+        rows = editor.indicators.initial
         data = {name: _text(editor.header.initial.get(name)) for name in editor.header.fields}
-        prefix = INDICATOR_PREFIX
-        data.update(
-            {
-                f"{prefix}-TOTAL_FORMS": str(len(stored_rows)),
-                f"{prefix}-INITIAL_FORMS": str(len(stored_rows)),
-                f"{prefix}-MIN_NUM_FORMS": "0",
-                f"{prefix}-MAX_NUM_FORMS": str(schema.MAX_INDICATOR_ROWS),
-                LOADED_FIELD: editor.loaded_json,
-            }
-        )
-        for index, row in enumerate(stored_rows):
-            for name, value in row_initial(row).items():
-                data[f"{prefix}-{index}-{name}"] = _text(value)
+        data.update(management_data(len(rows), len(rows)), **{LOADED_FIELD: editor.loaded_json})
+        for index, row in enumerate(rows):
+            for name, value in row.items():
+                data[f"{INDICATOR_PREFIX}-{index}-{name}"] = _text(value)
         bound = cls(assessment, data, readonly=readonly)
         bound.from_storage = True
         bound.is_valid()

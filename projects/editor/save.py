@@ -33,6 +33,7 @@ from .forms import (
     Typed,
     column_value,
     field_value,
+    management_data,
     parse_cell,
     row_initial,
     typed_of,
@@ -426,14 +427,7 @@ def rebase(editor: AssessmentEditor, assessment: SelfAssessment) -> Rebased:
     items = _rebased_rows(plan, stored_rows, loaded_rows)
 
     prefix = INDICATOR_PREFIX
-    data.update(
-        {
-            f"{prefix}-TOTAL_FORMS": str(len(items)),
-            f"{prefix}-INITIAL_FORMS": str(len(stored_rows)),
-            f"{prefix}-MIN_NUM_FORMS": "0",
-            f"{prefix}-MAX_NUM_FORMS": str(schema.MAX_INDICATOR_ROWS),
-        }
-    )
+    data.update(management_data(len(items), len(stored_rows)))
     for index, (fields, deleted, _entry) in enumerate(items):
         for name, value in fields.items():
             data[f"{prefix}-{index}-{name}"] = value
